@@ -1,0 +1,155 @@
+"""EventOps: operations platform for partnering conferences."""
+from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from . import models  # noqa: F401  (every domain's tables, for Alembic and create_all)
+from .accounts.cli import users_cli
+from .accounts.services import load_by_session_token
+from .accounts.views import bp as accounts_bp
+from .config import INSTANCE, Config
+from .core.permissions import can
+from .core.timeutil import to_zone
+from .demo.cli import demo_cli
+from .events.models import CATEGORIES
+from .events.views import bp as events_bp
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .organisations.models import ORG_TYPES
+from .registration.backoffice import bp as backoffice_bp
+from .registration.models import STATUSES
+from .registration.views import bp as registration_bp
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(INSTANCE))
+    app.config.from_object(config or Config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = Config.secret_key()
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    _register_security_headers(app)
+    return app
+
+
+def _init_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_by_session_token)
+    babel.init_app(app, locale_selector=_select_locale)
+
+
+def _select_locale():
+    wanted = request.args.get("lang")
+    languages = current_app.config["LANGUAGES"]
+    if wanted in languages:
+        return wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages, default="zh") or "zh"
+
+
+def _register_blueprints(app):
+    app.register_blueprint(events_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(backoffice_bp)
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_error_handlers(app):
+    def page(status, title, message):
+        if _wants_json():
+            return jsonify(error=title, message=message), status
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, _("Bad request"), _("The request could not be understood. Please go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(400, _("Form expired"), _("The form has expired or was sent from elsewhere. Please reload the page and try again."))
+
+    @app.errorhandler(401)
+    def unauthorized(e):
+        if _wants_json():
+            return page(401, _("Sign-in needed"), _("Please sign in."))
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, _("Not allowed"), _("Your account may not open this page."))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, _("Not found"), _("There is nothing at this address. The link may be wrong or out of date."))
+
+    @app.errorhandler(405)
+    def not_allowed(e):
+        return page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, _("File too large"), _("The upload is larger than the %(mb)d MB allowed.",
+                                                     mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return page(429, _("Too many attempts"), _("Too many attempts. Please wait a few minutes and try again."))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return page(500, _("Something went wrong"), _("Nothing was saved. Please try again in a moment."))
+
+
+def _register_template_helpers(app):
+    @app.template_filter("localtime")
+    def localtime(value, tz="Asia/Shanghai", fmt="%Y-%m-%d %H:%M"):
+        return to_zone(value, tz).strftime(fmt) if value else ""
+
+    @app.context_processor
+    def helpers():
+        return {"current_locale": str(get_locale() or "zh"),
+                "can": lambda permission, event: can(current_user, permission, event),
+                "categories": CATEGORIES, "org_types": ORG_TYPES, "statuses": STATUSES}
+
+
+def _register_cli(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def _register_security_headers(app):
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        # personal links carry their secret in the path: never send it on as a referrer
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if request.path.startswith(("/r/", "/manage/", "/login")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+__all__ = ["create_app"]

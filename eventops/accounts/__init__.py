@@ -1,0 +1,1 @@
+"""User accounts, logins and roles (admin, organizer, door staff, exhibitor manager, attendee)."""

@@ -1,0 +1,71 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..events import services as events
+from ..extensions import db, limiter
+from . import services
+from .forms import LoginForm
+
+bp = Blueprint("accounts", __name__)
+
+
+def _account_key():
+    return "login:" + (request.form.get("email") or "").strip().lower()[:255]
+
+
+def _failed(response):
+    return response.status_code == 401
+
+
+def _safe_next(target):
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("Wrong e-mail address or password."), "error")
+            db.session.rollback()
+            return render_template("accounts/login.html", form=form), 401
+        # a fresh session at login: nothing from before the login (a planted session) survives
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    # a new session token ends this session everywhere, including copies of the cookie
+    current_user.rotate_session_token()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("events.index"))
+
+
+@bp.route("/home")
+@login_required
+def home():
+    my_events = events.events_for(current_user)
+    if len(my_events) == 1 and not current_user.is_admin:
+        return redirect(url_for("events.dashboard", slug=my_events[0].slug))
+    return redirect(url_for("events.manage_index"))

@@ -1,0 +1,91 @@
+"""Configuration read from ``EVENTOPS_*`` environment variables.
+
+Every setting a deployment may change is listed in the README's configuration table.
+"""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key():
+    key = os.environ.get("EVENTOPS_SECRET_KEY")
+    if key:
+        return key
+    # Development fallback: one random key kept in instance/ so that every worker of a local
+    # installation shares it. Production sets EVENTOPS_SECRET_KEY (see README).
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "EVENTOPS_DATABASE_URL", f"sqlite:///{INSTANCE / 'eventops.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY = None  # filled in by create_app so that importing config has no side effect
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("EVENTOPS_SECURE_COOKIES", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("EVENTOPS_SECURE_COOKIES", True)
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    MAX_CONTENT_LENGTH = int(os.environ.get("EVENTOPS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "eventops" / "translations")
+    LANGUAGES = ("zh", "en")
+    REDIS_URL = os.environ.get("EVENTOPS_REDIS_URL")
+    RATELIMIT_STORAGE_URI = os.environ.get("EVENTOPS_REDIS_URL") or "memory://"
+    RATELIMIT_ENABLED = _bool("EVENTOPS_RATELIMIT", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("EVENTOPS_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
+    SMTP_HOST = os.environ.get("EVENTOPS_SMTP_HOST")
+    SMTP_PORT = int(os.environ.get("EVENTOPS_SMTP_PORT", "587"))
+    SMTP_USER = os.environ.get("EVENTOPS_SMTP_USER")
+    SMTP_PASSWORD = os.environ.get("EVENTOPS_SMTP_PASSWORD")
+    SMTP_STARTTLS = _bool("EVENTOPS_SMTP_STARTTLS", True)
+    MAIL_FROM = os.environ.get("EVENTOPS_MAIL_FROM", "EventOps <noreply@eventops.local>")
+    #: absolute base for links written into mails; the request's host is used when unset
+    BASE_URL = os.environ.get("EVENTOPS_BASE_URL")
+    PAGE_SIZE = 50
+    TESTING = False
+
+    @classmethod
+    def secret_key(cls):
+        return _secret_key()
+
+
+class DemoConfig(Config):
+    """``make demo`` serves over plain http on 127.0.0.1."""
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("EVENTOPS_TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 30, "max_overflow": 30}
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SMTP_HOST = None
+    BASE_URL = "http://localhost"

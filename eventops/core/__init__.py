@@ -1,0 +1,1 @@
+"""What every domain shares: database types, errors, time, permissions, audit log, mail."""

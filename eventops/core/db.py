@@ -1,0 +1,66 @@
+"""Column types and helpers shared by every domain's models."""
+from datetime import timezone
+
+from sqlalchemy import DateTime, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from ..extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as UTC; naive values are refused, results come back aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, write-ahead log, wait for the write lock instead of failing."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception:  # pragma: no cover - in-memory databases answer "memory"
+        pass
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def lock_row(table: str, row_id: int) -> None:
+    """Serialise writers on one row, on PostgreSQL and on SQLite alike.
+
+    An UPDATE takes PostgreSQL's row lock, and on SQLite it is the statement that opens the write
+    transaction (the driver starts transactions lazily at the first write), so the reads that follow
+    see every earlier committed change and no other writer runs until commit. Call it before
+    reading what the decision depends on.
+    """
+    db.session.execute(
+        text(f"UPDATE {table} SET lock_version = lock_version + 1 WHERE id = :id"), {"id": row_id}
+    )

@@ -1,0 +1,1 @@
+"""The demo event, modelled on the Guangzhou Research Hospital Alliance cooperation day."""

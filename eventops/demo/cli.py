@@ -1,0 +1,108 @@
+"""``flask demo seed``: the demo event with its people, as ``make demo`` serves it."""
+import random
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..accounts import services as accounts
+from ..accounts.models import ROLE_DOOR_STAFF, User
+from ..core.timeutil import local_to_utc, now_utc
+from ..events import services as events
+from ..events.models import Event
+from ..extensions import db
+from ..registration import services as registrations
+from ..registration.validation import RegistrationData
+from . import data
+
+demo_cli = AppGroup("demo", help="The demo event.")
+
+SLUG = "gz-hospital-industry-day"
+LOGINS = [
+    ("admin@eventops.demo", "demo-admin-2025", "管理员", True),
+    ("organizer@eventops.demo", "demo-organizer-2025", "联盟办公室", False),
+    ("door@eventops.demo", "demo-door-2025", "入口签到", False),
+]
+
+
+def _user(email, password, name, admin):
+    user = db.session.scalar(select(User).where(User.email == email))
+    return user or accounts.create_user(email, password, name=name, is_admin=admin)
+
+
+def seed(people=860, seed_value=2025):
+    rng = random.Random(seed_value)
+    admin, organizer, door = (_user(*login) for login in LOGINS)
+    if events.by_slug(SLUG):
+        return events.by_slug(SLUG), False
+    tz = "Asia/Shanghai"
+    start = local_to_utc(datetime(now_utc().year + 1, 5, 24, 9, 0), tz)
+    event = events.create_event(events.EventData(
+        slug=SLUG, name_zh="广州研究型医院联盟第二届院企合作活动",
+        name_en="Guangzhou Research Hospital Alliance: 2nd Hospital–Industry Cooperation Day",
+        venue_zh="广州 · 院企合作创新生态圈展示走廊与一对一洽谈区", venue_en="Guangzhou: showcase corridor and one-to-one negotiation zone",
+        description_zh="加速与协作——共创广州院企合作创新生态圈。18家联盟医院、生物医药企业、政府部门、行业协会、第三方服务机构齐聚，展示临床试验承接能力、成果转化项目与药械应用需求，并举行签约仪式。",
+        description_en="Acceleration and collaboration: building Guangzhou's hospital–industry innovation ecosystem. The 18 alliance hospitals, biopharma and device companies, government departments, associations and service agencies meet for a showcase corridor, one-to-one negotiations and a signing ceremony.",
+        starts_at=start, ends_at=start + timedelta(hours=8, minutes=30), timezone=tz, capacity=900,
+        category_capacities={"exhibitor": 160, "broker": 40, "media": 40},
+        registration_opens_at=now_utc() - timedelta(days=30), registration_closes_at=start - timedelta(hours=12),
+        requires_approval=False, interest_tags=events.default_tags()), actor=organizer)
+    events.grant_role(event, door.email, ROLE_DOOR_STAFF, actor=organizer)
+    events.add_question(event, label_zh="是否参加一对一洽谈？", label_en="Will you take part in one-to-one negotiations?",
+                        kind="yesno", required=True, actor=organizer)
+    events.add_question(event, label_zh="希望对接的合作类型", label_en="Kinds of cooperation you look for",
+                        kind="multi", options=["成果转化", "临床试验合作", "战略合作", "投融资", "政策咨询"], actor=organizer)
+    events.add_question(event, label_zh="饮食禁忌或其他需要", label_en="Dietary or other needs", kind="text", actor=organizer)
+    db.session.flush()
+    questions = event.questions
+
+    orgs = data.organisations(rng)
+    weights = {"hospital": 30, "enterprise": 40, "government": 4, "association": 3,
+               "service_agency": 10, "university": 4, "media": 3}
+    by_type = {}
+    for name, org_type in orgs:
+        by_type.setdefault(org_type, []).append(name)
+    types = list(weights)
+    used_mobiles = set()
+    for index in range(people):
+        org_type = rng.choices(types, weights=[weights[t] for t in types])[0]
+        org = rng.choice(by_type[org_type])
+        category = {"service_agency": "broker", "media": "media"}.get(org_type, "attendee")
+        if org_type in ("hospital", "enterprise") and rng.random() < 0.18:
+            category = "exhibitor"
+        if org_type == "government" and rng.random() < 0.3:
+            category = "vip"
+        if rng.random() < 0.02:
+            category = "speaker"
+        mobile = None
+        while mobile is None or mobile in used_mobiles:
+            mobile = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+        used_mobiles.add(mobile)
+        answers = {str(questions[0].id): rng.choice(["yes", "no"]),
+                   str(questions[1].id): rng.sample(questions[1].options, rng.randint(0, 2))}
+        registrations.register(event, RegistrationData(
+            name=data.person_name(rng), organisation=org, org_type=org_type,
+            position=rng.choice(data.POSITIONS.get(org_type, ["代表"])), mobile=mobile,
+            email=f"guest{index + 1:04d}@example.cn", category=category,
+            tags=rng.sample(event.interest_tags, rng.randint(1, 3)), answers=answers),
+            source="import" if index % 4 == 0 else "web", now=now_utc() - timedelta(minutes=people - index))
+    return event, True
+
+
+@demo_cli.command("seed")
+@click.option("--people", default=860, show_default=True, help="How many registrations to generate.")
+def seed_command(people):
+    """Create the demo event and its accounts (does nothing if it exists)."""
+    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        event, created = seed(people)
+        db.session.commit()
+    click.echo(("created" if created else "already there") + f": {event.name_zh} ({event.slug})")
+    click.echo("")
+    click.echo("  Demo event:  http://127.0.0.1:5000/e/" + SLUG)
+    click.echo("  Sign in at:  http://127.0.0.1:5000/login")
+    for email, password, name, _admin in LOGINS:
+        click.echo(f"    {name:<6} {email:<26} password: {password}")
+    click.echo("")

@@ -1,0 +1,61 @@
+"""Organisations and people for the demo event. The hospitals, the companies and the media named
+in the seed articles are real; the rest of the names are generated (the alliance's full list of
+18 is completed with other tertiary hospitals in Guangzhou for the demo)."""
+import random
+
+ALLIANCE_HOSPITALS = [
+    "中山大学附属第一医院", "广东省人民医院", "广东省中医院", "暨南大学附属第一医院",
+    "广州医科大学附属妇女儿童医疗中心", "中山大学孙逸仙纪念医院", "中山大学附属第三医院",
+    "中山大学肿瘤防治中心", "中山大学中山眼科中心", "南方医科大学南方医院", "南方医科大学珠江医院",
+    "广州医科大学附属第一医院", "广州医科大学附属第二医院", "广州中医药大学第一附属医院",
+    "广州市第一人民医院", "广州市红十字会医院", "广州市胸科医院", "广东省第二人民医院",
+]
+COMPANIES = ["广州医药集团有限公司", "百济神州（广州）生物科技有限公司"]
+GOVERNMENT = ["广州市卫生健康委员会", "广州市科学技术局", "广州市工业和信息化局", "广州市医疗保障局",
+              "广州市越秀区人民政府", "广州市荔湾区人民政府", "广州市黄埔区人民政府", "广州市南沙区人民政府"]
+ASSOCIATIONS = ["粤港澳大湾区生物医药创新联合会（筹备组）", "广州市生物医药行业协会", "广东省医疗器械管理学会",
+                "广州市医师协会"]
+MEDIA = ["广州日报报业集团（广州日报社）", "南方日报", "新花城客户端", "健康有约工作室"]
+UNIVERSITIES = ["广州实验室", "暨南大学", "华南理工大学", "广州医科大学"]
+
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤") + ["欧阳", "司马", "上官"]
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力俊鹏飞宇浩然子涵欣怡梓轩雨萱思远嘉怡晓东志强海燕慧敏婷婷媛媛瑶琳琪晨曦博文泽宇")
+CITY = ["广州", "穗港", "湾区", "珠江", "南粤", "越秀", "黄埔", "南沙", "天河", "番禺", "岭南", "羊城"]
+FIELDS = ["生物科技", "医药科技", "医疗器械", "基因科技", "细胞治疗", "诊断技术", "核医药", "数字医疗", "制药"]
+AGENCY_KIND = ["知识产权代理有限公司", "技术转移服务有限公司", "科技成果转化中心", "医药咨询有限公司", "投资管理有限公司"]
+POSITIONS = {
+    "hospital": ["院长", "副院长", "科研处处长", "临床试验机构办公室主任", "主任医师", "成果转化办主任", "PI"],
+    "enterprise": ["总经理", "副总裁", "研发总监", "医学事务经理", "商务拓展经理", "注册总监"],
+    "government": ["处长", "副处长", "科长", "主任科员"],
+    "association": ["秘书长", "副秘书长", "会长"],
+    "service_agency": ["专业经纪人", "技术经理人", "合伙人", "项目经理"],
+    "university": ["教授", "研究员", "副研究员"],
+    "media": ["记者", "编辑", "主编"],
+}
+
+
+def person_name(rng: random.Random) -> str:
+    surname = rng.choice(SURNAMES)
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+    return surname + given
+
+
+def organisations(rng: random.Random) -> list[tuple[str, str]]:
+    orgs = [(n, "hospital") for n in ALLIANCE_HOSPITALS]
+    orgs += [(n, "enterprise") for n in COMPANIES]
+    seen = set(COMPANIES)
+    while len(seen) < 200:
+        name = f"{rng.choice(CITY)}{rng.choice(['康', '瑞', '华', '信', '泰', '诺', '安', '达', '源', '科'])}" \
+               f"{rng.choice(['恒', '明', '联', '博', '健', '生', '和', '新', '云', '中'])}{rng.choice(FIELDS)}有限公司"
+        if name not in seen:
+            seen.add(name)
+            orgs.append((name, "enterprise"))
+    orgs += [(n, "government") for n in GOVERNMENT]
+    orgs += [(n, "association") for n in ASSOCIATIONS]
+    orgs += [(n, "media") for n in MEDIA]
+    orgs += [(n, "university") for n in UNIVERSITIES]
+    agencies = set()
+    while len(agencies) < 60:
+        agencies.add(f"{rng.choice(CITY)}{rng.choice(['智', '汇', '创', '融', '合'])}{rng.choice(['桥', '远', '信', '成', '达'])}{rng.choice(AGENCY_KIND)}")
+    orgs += [(n, "service_agency") for n in sorted(agencies)]
+    return orgs

@@ -1,0 +1,1 @@
+"""Events: the conference itself, its capacities, custom questions and registration window."""

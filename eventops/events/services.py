@@ -1,0 +1,200 @@
+"""Creating and changing events; who works at them."""
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts.models import EVENT_ROLES, ROLE_ORGANIZER, EventRole, User
+from ..core import audit
+from ..core.db import lock_row
+from ..core.errors import DomainError, InvalidInput
+from ..extensions import db
+from ..registration import services as registrations
+from .models import CATEGORIES, DEFAULT_TAGS, QUESTION_KINDS, CategoryCapacity, Event, Question
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
+
+
+class EventError(DomainError):
+    pass
+
+
+@dataclass
+class EventData:
+    slug: str
+    name_zh: str
+    name_en: str = ""
+    venue_zh: str = ""
+    venue_en: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+    starts_at: datetime | None = None          # aware
+    ends_at: datetime | None = None            # aware
+    timezone: str = "Asia/Shanghai"
+    capacity: int | None = None
+    category_capacities: dict = field(default_factory=dict)   # category -> int
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    requires_approval: bool = False
+    auto_promote: bool = True
+    published: bool = True
+    interest_tags: list = field(default_factory=list)
+
+
+def _check(data: EventData, event=None):
+    errors = {}
+    if not SLUG.match(data.slug or ""):
+        errors["slug"] = _("Use 3 to 64 lower-case letters, digits and dashes.")
+    elif db.session.scalar(select(Event.id).where(Event.slug == data.slug, Event.id != getattr(event, "id", None))):
+        errors["slug"] = _("Another event already uses this address.")
+    if not (data.name_zh or "").strip():
+        errors["name_zh"] = _("Please enter the Chinese name.")
+    if data.timezone not in available_timezones():
+        errors["timezone"] = _("Unknown time zone.")
+    if not data.starts_at or not data.ends_at:
+        errors["starts_at"] = _("Please enter when the event starts and ends.")
+    elif data.ends_at <= data.starts_at:
+        errors["ends_at"] = _("The event must end after it starts.")
+    if data.registration_opens_at and data.registration_closes_at and \
+            data.registration_closes_at <= data.registration_opens_at:
+        errors["registration_closes_at"] = _("Registration must close after it opens.")
+    if data.capacity is not None and data.capacity < 0:
+        errors["capacity"] = _("Capacity cannot be negative.")
+    for category, value in (data.category_capacities or {}).items():
+        if category not in CATEGORIES:
+            errors["category_capacities"] = _("Unknown category.")
+        elif value is not None and value < 0:
+            errors[f"cap_{category}"] = _("Capacity cannot be negative.")
+    if errors:
+        raise InvalidInput(errors)
+
+
+def create_event(data: EventData, *, actor) -> Event:
+    _check(data)
+    event = Event()
+    _apply(event, data)
+    db.session.add(event)
+    db.session.flush()
+    db.session.add(EventRole(user_id=actor.id, event_id=event.id, role=ROLE_ORGANIZER))
+    audit.record(actor, "event.create", event, event=event, details={"slug": event.slug})
+    db.session.flush()
+    return event
+
+
+def update_event(event: Event, data: EventData, *, actor) -> list:
+    """Change an event. Raising a capacity gives the new places to the waitlist, in order."""
+    _check(data, event)
+    lock_row("events", event.id)
+    before = _describe(event)
+    _apply(event, data)
+    db.session.flush()
+    after = _describe(event)
+    audit.record(actor, "event.update", event, event=event,
+                 details={k: [before[k], v] for k, v in after.items() if before[k] != v})
+    return registrations.promote_waitlist(event, actor=actor)
+
+
+def _apply(event, data):
+    for name in ("slug", "name_zh", "name_en", "venue_zh", "venue_en", "description_zh",
+                 "description_en", "starts_at", "ends_at", "timezone", "capacity",
+                 "registration_opens_at", "registration_closes_at", "requires_approval",
+                 "auto_promote", "published"):
+        setattr(event, name, getattr(data, name))
+    event.interest_tags = [t.strip() for t in data.interest_tags if t.strip()]
+    wanted = {c: v for c, v in (data.category_capacities or {}).items() if v is not None}
+    for cc in list(event.category_capacities):
+        if cc.category not in wanted:
+            event.category_capacities.remove(cc)
+        else:
+            cc.capacity = wanted.pop(cc.category)
+    for category, value in wanted.items():
+        event.category_capacities.append(CategoryCapacity(category=category, capacity=value))
+
+
+def _describe(event):
+    return {"slug": event.slug, "name_zh": event.name_zh, "name_en": event.name_en,
+            "capacity": event.capacity, "requires_approval": event.requires_approval,
+            "category_capacities": {c.category: c.capacity for c in event.category_capacities},
+            "starts_at": event.starts_at.isoformat() if event.starts_at else None,
+            "ends_at": event.ends_at.isoformat() if event.ends_at else None,
+            "registration_opens_at": event.registration_opens_at.isoformat() if event.registration_opens_at else None,
+            "registration_closes_at": event.registration_closes_at.isoformat() if event.registration_closes_at else None}
+
+
+def add_question(event, *, label_zh, label_en="", kind="text", options=(), required=False, actor) -> Question:
+    errors = {}
+    if not (label_zh or "").strip():
+        errors["label_zh"] = _("Please enter the question in Chinese.")
+    if kind not in QUESTION_KINDS:
+        errors["kind"] = _("Unknown kind of question.")
+    options = [o.strip() for o in options if o and o.strip()]
+    if kind in ("choice", "multi") and len(options) < 2:
+        errors["options"] = _("Give at least two choices, one per line.")
+    if errors:
+        raise InvalidInput(errors)
+    position = max([q.position for q in event.questions], default=0) + 1
+    question = Question(event=event, position=position, label_zh=label_zh.strip()[:300],
+                        label_en=(label_en or "").strip()[:300], kind=kind,
+                        options=options if kind in ("choice", "multi") else [], required=bool(required))
+    db.session.add(question)
+    db.session.flush()
+    audit.record(actor, "question.create", question, event=event, details={"label": question.label_zh})
+    return question
+
+
+def delete_question(question, *, actor):
+    audit.record(actor, "question.delete", question, event=question.event, details={"label": question.label_zh})
+    db.session.delete(question)
+    db.session.flush()
+
+
+def grant_role(event, email: str, role: str, *, actor) -> EventRole:
+    if role not in EVENT_ROLES:
+        raise EventError("role", _("Unknown role."))
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        raise EventError("no_user", _("No account uses this e-mail address. Create the account first."), field="email")
+    existing = db.session.scalar(select(EventRole).where(
+        EventRole.user_id == user.id, EventRole.event_id == event.id, EventRole.role == role))
+    if existing:
+        return existing
+    grant = EventRole(user_id=user.id, event_id=event.id, role=role)
+    db.session.add(grant)
+    db.session.flush()
+    audit.record(actor, "role.grant", grant, event=event, details={"user": user.email, "role": role})
+    return grant
+
+
+def revoke_role(grant: EventRole, *, actor):
+    if grant.user_id == actor.id and grant.role == ROLE_ORGANIZER:
+        raise EventError("self", _("You cannot remove yourself as organizer."))
+    audit.record(actor, "role.revoke", grant, event=grant.event, details={"user": grant.user.email, "role": grant.role})
+    db.session.delete(grant)
+    db.session.flush()
+
+
+def events_for(user) -> list[Event]:
+    if user.is_admin:
+        return list(db.session.scalars(select(Event).order_by(Event.starts_at.desc())))
+    return list(db.session.scalars(
+        select(Event).join(EventRole, EventRole.event_id == Event.id)
+        .where(EventRole.user_id == user.id).distinct().order_by(Event.starts_at.desc())))
+
+
+def public_events() -> list[Event]:
+    return list(db.session.scalars(select(Event).where(Event.published.is_(True)).order_by(Event.starts_at.desc())))
+
+
+def by_slug(slug: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def zone(event) -> ZoneInfo:
+    return ZoneInfo(event.timezone)
+
+
+def default_tags() -> list[str]:
+    return list(DEFAULT_TAGS)

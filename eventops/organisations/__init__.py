@@ -1,0 +1,1 @@
+"""Organisations (hospitals, companies, departments, agencies...) shared by every event."""

@@ -1,0 +1,1 @@
+"""Online registration, the waitlist, personal links and the organizer's back office."""

@@ -1,0 +1,98 @@
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime
+from ..core.timeutil import now_utc
+from ..events.models import CATEGORIES
+from ..extensions import db
+
+STATUS_PENDING = "pending"
+STATUS_APPROVED = "approved"
+STATUS_WAITLISTED = "waitlisted"
+STATUS_REJECTED = "rejected"
+STATUS_CANCELLED = "cancelled"
+
+STATUSES = {
+    STATUS_PENDING: _l("Awaiting review"),
+    STATUS_APPROVED: _l("Confirmed"),
+    STATUS_WAITLISTED: _l("Waitlisted"),
+    STATUS_REJECTED: _l("Not accepted"),
+    STATUS_CANCELLED: _l("Cancelled"),
+}
+#: statuses that hold one of the event's places
+PLACE_HOLDING = (STATUS_PENDING, STATUS_APPROVED)
+
+_ACTIVE = text("status <> 'cancelled'")
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # one active registration per person and event: the service checks under the event lock,
+        # and these partial unique indexes make the database refuse a second one regardless
+        Index("uq_registrations_event_mobile_active", "event_id", "mobile", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        Index("uq_registrations_event_email_active", "event_id", "email_key", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        Index("ix_registrations_event_status", "event_id", "status", "id"),
+        Index("ix_registrations_event_category", "event_id", "category"),
+        Index("ix_registrations_event_created", "event_id", "created_at"),
+        Index("ix_registrations_event_name", "event_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(50))
+    position: Mapped[str] = mapped_column(String(100), default="")
+    #: normalised: 11 digits for mainland China, '+' and digits otherwise
+    mobile: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(255))
+    #: e-mail folded to lower case, for the one-registration-per-person rule
+    email_key: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(32))
+    tags = mapped_column(JSON, nullable=False, default=list)
+    #: answers to the event's custom questions, keyed by question id (as text)
+    answers = mapped_column(JSON, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    #: SHA-256 of the secret in the registrant's personal link; the secret itself is never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: web, import or organizer
+    source: Mapped[str] = mapped_column(String(16), default="web")
+    #: the language the registrant used; later mails are written in it
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    status_changed_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    event = relationship("Event")
+    organisation = relationship("Organisation", lazy="joined")
+
+    @property
+    def status_label(self):
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def category_label(self):
+        return CATEGORIES.get(self.category, self.category)
+
+
+class ImportBatch(db.Model):
+    """An uploaded CSV kept in the database between the preview and the import (so any worker on
+    any machine can finish it), and what the import did."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    encoding: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(db.Text)
+    #: uploaded, imported
+    status: Mapped[str] = mapped_column(String(16), default="uploaded")
+    mapping = mapped_column(JSON, nullable=False, default=dict)
+    result = mapped_column(JSON, nullable=False, default=dict)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)

@@ -1,0 +1,18 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    return;
+  }
+  // one submission per click: a second tap on a slow phone connection sends nothing more
+  if (form.dataset.sent === "1") {
+    event.preventDefault();
+    return;
+  }
+  if (form.method.toLowerCase() === "post") {
+    form.dataset.sent = "1";
+    setTimeout(function () { form.dataset.sent = ""; }, 8000);
+  }
+});

@@ -1,0 +1,97 @@
+"""Fixtures: an app from create_app(TestConfig) on SQLite (default) or on PostgreSQL when
+EVENTOPS_TEST_DATABASE_URL is set, with an empty database for every test."""
+import os
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from eventops import create_app
+from eventops.config import TestConfig
+from eventops.extensions import db, limiter
+
+from .factories import make_event, make_user
+
+PG_URL = os.environ.get("EVENTOPS_TEST_DATABASE_URL")
+
+
+def config_for(url, **overrides):
+    return type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if PG_URL:
+        return PG_URL
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "eventops-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app(config_for(database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+def _empty_tables():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, _schema, app_config):
+    app = create_app(config_for(database_url, **app_config))
+    with app.app_context():
+        try:
+            limiter.reset()
+        except Exception:  # storage without reset support
+            pass
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def organizer(app):
+    return make_user("organizer@example.cn", name="主办方")
+
+
+@pytest.fixture
+def event(app, organizer):
+    return make_event(organizer)
+
+
+@pytest.fixture
+def is_postgres(app):
+    return db.engine.dialect.name == "postgresql"
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def soon():
+    return datetime.now(timezone.utc) + timedelta(days=30)
