@@ -124,11 +124,14 @@ def _register_template_helpers(app):
     def localtime(value, tz="Asia/Shanghai", fmt="%Y-%m-%d %H:%M"):
         return to_zone(value, tz).strftime(fmt) if value else ""
 
+    # globals, so that imported macros see them too
+    app.jinja_env.globals.update(
+        can=lambda permission, event: can(current_user, permission, event),
+        categories=CATEGORIES, org_types=ORG_TYPES, statuses=STATUSES)
+
     @app.context_processor
     def helpers():
-        return {"current_locale": str(get_locale() or "zh"),
-                "can": lambda permission, event: can(current_user, permission, event),
-                "categories": CATEGORIES, "org_types": ORG_TYPES, "statuses": STATUSES}
+        return {"current_locale": str(get_locale() or "zh")}
 
 
 def _register_cli(app):

@@ -13,6 +13,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
 from ..core.db import lock_row
@@ -133,7 +134,11 @@ def register(event, data: RegistrationData, *, actor=None, source="web", locale=
         status_changed_at=now,
     )
     db.session.add(registration)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # the partial unique indexes refused a second active registration of this person
+        raise RegistrationError("already_registered", _("You are already registered for this event."), status=409)
     if actor is not None:
         audit.record(actor, "registration.create", registration, event=event,
                      details={"status": status, "source": source})
