@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.sqlite3
 
-.PHONY: demo test install translations browser bench clean
+.PHONY: demo test install translations browser bench clean messages
 
 install: $(STAMP) translations
 
@@ -18,7 +18,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d eventops/translations -D messages
+	$(BIN)/pybabel compile --statistics -d eventops/translations -D messages
 
 # Debian's Chromium for the browser tests (never a browser download of Playwright's own)
 browser:
@@ -41,3 +41,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
+
+# after changing user-facing strings: refresh the catalog, then translate the new entries
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F eventops/babel.cfg -k _l -o eventops/translations/messages.pot .
+	$(BIN)/pybabel update -i eventops/translations/messages.pot -d eventops/translations --no-fuzzy-matching

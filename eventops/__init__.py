@@ -1,6 +1,7 @@
 """EventOps: operations platform for partnering conferences."""
 from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import refresh as refresh_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -49,6 +50,8 @@ def _init_extensions(app):
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_by_session_token)
     babel.init_app(app, locale_selector=_select_locale)
+    # the language is chosen per request, even where one app context serves several (tests, CLI)
+    app.before_request(refresh_locale)
 
 
 def _select_locale():

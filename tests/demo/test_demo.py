@@ -1,0 +1,29 @@
+from sqlalchemy import func, select
+
+from eventops.demo import cli as demo
+from eventops.extensions import db
+from eventops.organisations.models import Organisation
+from eventops.registration.models import Registration
+
+
+def test_demo_event_is_the_alliance_day(app):
+    with app.test_request_context():
+        event, created = demo.seed()
+        db.session.commit()
+    assert created
+    count = db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == event.id))
+    assert count >= 800
+    hospitals = db.session.scalars(select(Organisation.name).where(Organisation.org_type == "hospital")).all()
+    for name in ["广东省中医院", "暨南大学附属第一医院", "广州医科大学附属妇女儿童医疗中心", "中山大学附属第一医院", "广东省人民医院"]:
+        assert name in hospitals
+    types = set(db.session.scalars(select(Organisation.org_type).join(Registration)).all())
+    assert {"hospital", "enterprise", "government", "association", "service_agency", "media"} <= types
+    with app.test_request_context():
+        _event, again = demo.seed()
+    assert not again
+
+
+def test_demo_seed_command_prints_the_logins(app):
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--people", "20"])
+    assert result.exit_code == 0, result.output
+    assert "organizer@eventops.demo" in result.output and "door@eventops.demo" in result.output
