@@ -179,9 +179,8 @@ def revoke_role(grant: EventRole, *, actor):
 def events_for(user) -> list[Event]:
     if user.is_admin:
         return list(db.session.scalars(select(Event).order_by(Event.starts_at.desc())))
-    return list(db.session.scalars(
-        select(Event).join(EventRole, EventRole.event_id == Event.id)
-        .where(EventRole.user_id == user.id).distinct().order_by(Event.starts_at.desc())))
+    mine = select(EventRole.event_id).where(EventRole.user_id == user.id)
+    return list(db.session.scalars(select(Event).where(Event.id.in_(mine)).order_by(Event.starts_at.desc())))
 
 
 def public_events() -> list[Event]:
