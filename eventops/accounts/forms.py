@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -14,3 +14,14 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=255)])
     name = StringField(_l("Name"), validators=[Length(max=100)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter a password.")), Length(max=200)])
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Please enter your e-mail address.")), Length(max=255)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("New password (at least 10 characters)"),
+                             validators=[DataRequired(_l("Please enter a password.")), Length(min=10, max=200, message=_l("Use 10 to 200 characters."))])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(_l("Please enter the password again.")), EqualTo("password", _l("The two passwords differ."))])

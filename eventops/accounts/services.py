@@ -1,7 +1,13 @@
+import hashlib
+import secrets
+
+from flask import current_app, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from ..core.errors import DomainError
+from ..core.mail import send_mail
 from ..core.timeutil import now_utc
 from ..extensions import db
 from .models import User
@@ -44,3 +50,68 @@ def load_by_session_token(token: str) -> User | None:
     if not token:
         return None
     return db.session.scalar(select(User).where(User.session_token == token))
+
+
+# --- password reset and invitations -------------------------------------------------------------
+
+RESET_MAX_AGE = 48 * 3600
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="eventops-password-reset")
+
+
+def _fingerprint(user):
+    # changes with the password, so a link works once
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def password_reset_token(user: User) -> str:
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError("password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD), field="password")
+    user.set_password(password)
+    user.rotate_session_token()  # every other session of this account ends
+    db.session.flush()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def invite(email: str, name: str = "") -> User:
+    """An account for someone who has none yet, with an unusable random password until they set one."""
+    return create_user(email, secrets.token_urlsafe(32), name=name)
+
+
+def reset_url(user: User) -> str:
+    base = current_app.config.get("BASE_URL")
+    path = url_for("accounts.reset_password", token=password_reset_token(user))
+    return base.rstrip("/") + path if base else url_for("accounts.reset_password", token=password_reset_token(user), _external=True)
+
+
+def mail_reset_link(user: User, *, invited_to=None) -> None:
+    if invited_to is not None:
+        subject = _("You have been invited to %(event)s on EventOps", event=invited_to.name)
+        intro = _("An organizer of %(event)s has given you access. Set your password with this link (valid for 48 hours):",
+                  event=invited_to.name)
+    else:
+        subject = _("Set a new EventOps password")
+        intro = _("Someone (hopefully you) asked to set a new password. Use this link within 48 hours; if it was not you, ignore this mail.")
+    send_mail(user.email, subject, "\n\n".join([intro, reset_url(user)]), event=invited_to)

@@ -4,10 +4,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..core.errors import DomainError
 from ..events import services as events
 from ..extensions import db, limiter
 from . import services
-from .forms import LoginForm
+from .forms import ForgotForm, LoginForm, ResetForm
 
 bp = Blueprint("accounts", __name__)
 
@@ -69,3 +70,36 @@ def home():
     if len(my_events) == 1 and not current_user.is_admin:
         return redirect(url_for("events.dashboard", slug=my_events[0].slug))
     return redirect(url_for("events.manage_index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        user = services.find_by_email(form.email.data)
+        if user is not None and user.active:
+            services.mail_reset_link(user)
+            db.session.commit()
+        flash(_("If an account uses this address, a mail with a link to set a new password is on its way."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash(_("This link has expired or has already been used. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+            db.session.commit()
+            flash(_("Your password has been set. Please sign in."), "success")
+            return redirect(url_for("accounts.login"))
+        except DomainError as exc:
+            db.session.rollback()
+            form.password.errors = list(form.password.errors) + [exc.message]
+    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200

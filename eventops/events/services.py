@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..accounts.models import EVENT_ROLES, ROLE_ORGANIZER, EventRole, User
+from ..accounts import services as accounts
+from ..accounts.models import EVENT_ROLES, ROLE_ORGANIZER, EventRole
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError, InvalidInput
@@ -154,9 +155,11 @@ def delete_question(question, *, actor):
 def grant_role(event, email: str, role: str, *, actor) -> EventRole:
     if role not in EVENT_ROLES:
         raise EventError("role", _("Unknown role."))
-    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    user = accounts.find_by_email(email)
     if user is None:
-        raise EventError("no_user", _("No account uses this e-mail address. Create the account first."), field="email")
+        # someone new to EventOps: an account they activate by setting a password from the mail
+        user = accounts.invite(email)
+        accounts.mail_reset_link(user, invited_to=event)
     existing = db.session.scalar(select(EventRole).where(
         EventRole.user_id == user.id, EventRole.event_id == event.id, EventRole.role == role))
     if existing:

@@ -87,3 +87,35 @@ class TestWithCsrf:
         response = client.post(f"/e/{event.slug}/register", data={"name": "x"})
         assert response.status_code == 400
         assert "过期" in response.get_data(as_text=True) or "expired" in response.get_data(as_text=True)
+
+
+def test_password_reset_link_works_once(app, client, organizer):
+    from sqlalchemy import select
+
+    from eventops.core.models import MailMessage
+    client.post("/password/forgot", data={"email": organizer.email})
+    client.post("/password/forgot", data={"email": "nobody@example.cn"})
+    mails = db.session.scalars(select(MailMessage)).all()
+    assert [m.to_address for m in mails] == [organizer.email]
+    link = next(line for line in mails[0].body.split() if "/password/reset/" in line)
+    path = link[link.index("/password/reset/"):]
+    assert client.post(path, data={"password": "short", "confirm": "short"}).status_code == 400
+    response = client.post(path, data={"password": "a new long password", "confirm": "a new long password"})
+    assert response.status_code == 302
+    login(client, organizer, password="a new long password")
+    again = client.post(path, data={"password": "another long password", "confirm": "another long password"})
+    assert "/password/forgot" in again.headers["Location"]
+
+
+def test_organizer_invites_new_door_staff(app, client, organizer, event):
+    from sqlalchemy import select
+
+    from eventops.accounts.models import EventRole, User
+    from eventops.core.models import MailMessage
+    login(client, organizer)
+    response = client.post(f"/manage/{event.slug}/team", data={"email": "New.Door@example.cn", "role": "door_staff"})
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "new.door@example.cn"))
+    assert db.session.scalar(select(EventRole).where(EventRole.user_id == user.id)).role == "door_staff"
+    mail = db.session.scalar(select(MailMessage).where(MailMessage.to_address == user.email))
+    assert "/password/reset/" in mail.body
