@@ -5,6 +5,7 @@ from flask_babel import refresh as refresh_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401  (every domain's tables, for Alembic and create_all)
 from .accounts.cli import users_cli
@@ -30,6 +31,10 @@ def create_app(config=None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = Config.secret_key()
 
+    if app.config.get("PROXY_COUNT"):
+        # behind nginx: take the client address and scheme from X-Forwarded-* (for rate limits)
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)

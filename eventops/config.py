@@ -63,6 +63,8 @@ class Config:
     MAIL_FROM = os.environ.get("EVENTOPS_MAIL_FROM", "EventOps <noreply@eventops.local>")
     #: absolute base for links written into mails; the request's host is used when unset
     BASE_URL = os.environ.get("EVENTOPS_BASE_URL")
+    #: how many proxies (nginx...) stand in front and set X-Forwarded-*; 0 when none
+    PROXY_COUNT = int(os.environ.get("EVENTOPS_PROXY_COUNT", "0"))
     PAGE_SIZE = 50
     TESTING = False
 
