@@ -1,5 +1,5 @@
 """EventOps: operations platform for partnering conferences."""
-from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, has_request_context, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 from flask_babel import gettext as _
@@ -11,13 +11,18 @@ from . import models  # noqa: F401  (every domain's tables, for Alembic and crea
 from .accounts.cli import users_cli
 from .accounts.services import load_by_session_token
 from .accounts.views import bp as accounts_bp
+from .api import register_api
 from .config import INSTANCE, Config
+from .core.money import format_cn_units, format_cny, to_cn_units
 from .core.permissions import can
 from .core.timeutil import to_zone
 from .demo.cli import demo_cli
 from .events.models import CATEGORIES
 from .events.views import bp as events_bp
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .ledger.cli import ledger_cli
+from .ledger.models import CONTRACT_CATEGORIES
+from .ledger.views import bp as ledger_bp
 from .organisations.models import ORG_TYPES
 from .registration.backoffice import bp as backoffice_bp
 from .registration.models import STATUSES
@@ -60,6 +65,8 @@ def _init_extensions(app):
 
 
 def _select_locale():
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang")
     languages = current_app.config["LANGUAGES"]
     if wanted in languages:
@@ -74,6 +81,8 @@ def _register_blueprints(app):
     app.register_blueprint(accounts_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(backoffice_bp)
+    app.register_blueprint(ledger_bp)
+    register_api(app)
 
 
 def _wants_json():
@@ -128,6 +137,10 @@ def _register_error_handlers(app):
 
 
 def _register_template_helpers(app):
+    app.add_template_filter(format_cny, "cny")
+    app.add_template_filter(format_cn_units, "cn_units")
+    app.add_template_filter(to_cn_units, "cn_parts")
+
     @app.template_filter("localtime")
     def localtime(value, tz="Asia/Shanghai", fmt="%Y-%m-%d %H:%M"):
         return to_zone(value, tz).strftime(fmt) if value else ""
@@ -135,7 +148,7 @@ def _register_template_helpers(app):
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
         can=lambda permission, event: can(current_user, permission, event),
-        categories=CATEGORIES, org_types=ORG_TYPES, statuses=STATUSES)
+        categories=CATEGORIES, org_types=ORG_TYPES, statuses=STATUSES, contract_categories=CONTRACT_CATEGORIES)
 
     @app.context_processor
     def helpers():
@@ -145,6 +158,7 @@ def _register_template_helpers(app):
 def _register_cli(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(ledger_cli)
 
 
 def _register_security_headers(app):

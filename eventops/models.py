@@ -2,5 +2,6 @@
 from .accounts.models import EventRole, OrganisationManager, User  # noqa: F401
 from .core.models import AuditEntry, MailMessage  # noqa: F401
 from .events.models import CategoryCapacity, Event, Question  # noqa: F401
+from .ledger.models import LedgerEntry, LedgerHead, LedgerTotal, SigningSession  # noqa: F401
 from .organisations.models import Organisation  # noqa: F401
 from .registration.models import ImportBatch, Registration  # noqa: F401

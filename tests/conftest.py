@@ -1,6 +1,8 @@
 """Fixtures: an app from create_app(TestConfig) on SQLite (default) or on PostgreSQL when
 EVENTOPS_TEST_DATABASE_URL is set, with an empty database for every test."""
 import os
+import shutil
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,29 +22,32 @@ def config_for(url, **overrides):
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    if PG_URL:
-        return PG_URL
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "eventops-test.sqlite3")
-
-
-@pytest.fixture(scope="session")
-def _schema(database_url):
-    app = create_app(config_for(database_url))
+def _template(tmp_path_factory):
+    """The schema, made once: on PostgreSQL in the test database, on SQLite in a template file
+    that each test copies (a fresh file per test; the ledger's triggers refuse DELETE)."""
+    url = PG_URL or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "template.sqlite3")
+    app = create_app(config_for(url))
     with app.app_context():
         db.drop_all()
         db.create_all()
         db.engine.dispose()
-    yield
+    return None if PG_URL else Path(url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def database_url(_template, tmp_path):
+    if PG_URL:
+        return PG_URL
+    target = tmp_path / "eventops.sqlite3"
+    shutil.copyfile(_template, target)
+    return f"sqlite:///{target}"
 
 
 def _empty_tables():
+    if db.engine.dialect.name != "postgresql":
+        return  # the SQLite file is thrown away with the test's tmp_path
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     db.session.commit()
 
 
@@ -53,7 +58,7 @@ def app_config():
 
 
 @pytest.fixture
-def app(database_url, _schema, app_config):
+def app(database_url, app_config):
     app = create_app(config_for(database_url, **app_config))
     with app.app_context():
         try:

@@ -11,7 +11,8 @@ from ..extensions import db
 
 ROLE_ORGANIZER = "organizer"
 ROLE_DOOR_STAFF = "door_staff"
-EVENT_ROLES = (ROLE_ORGANIZER, ROLE_DOOR_STAFF)
+ROLE_LEDGER_CLERK = "ledger_clerk"
+EVENT_ROLES = (ROLE_ORGANIZER, ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK)
 
 
 class User(UserMixin, db.Model):

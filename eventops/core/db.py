@@ -53,14 +53,15 @@ def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def lock_row(table: str, row_id: int) -> None:
+def lock_row(table: str, row_id: int, column: str = "id") -> int:
     """Serialise writers on one row, on PostgreSQL and on SQLite alike.
 
     An UPDATE takes PostgreSQL's row lock, and on SQLite it is the statement that opens the write
     transaction (the driver starts transactions lazily at the first write), so the reads that follow
     see every earlier committed change and no other writer runs until commit. Call it before
-    reading what the decision depends on.
+    reading what the decision depends on. Returns how many rows it locked (0 or 1).
     """
-    db.session.execute(
-        text(f"UPDATE {table} SET lock_version = lock_version + 1 WHERE id = :id"), {"id": row_id}
+    result = db.session.execute(
+        text(f"UPDATE {table} SET lock_version = lock_version + 1 WHERE {column} = :id"), {"id": row_id}
     )
+    return result.rowcount

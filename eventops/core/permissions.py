@@ -2,7 +2,7 @@
 from flask import abort
 from flask_login import current_user
 
-from ..accounts.models import ROLE_DOOR_STAFF, ROLE_ORGANIZER, EventRole
+from ..accounts.models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, ROLE_ORGANIZER, EventRole
 from ..extensions import db
 
 # permission -> the event roles that hold it (admins hold every permission)
@@ -14,6 +14,10 @@ PERMISSIONS = {
     "registrations.import": {ROLE_ORGANIZER},
     "registrations.lookup": {ROLE_ORGANIZER, ROLE_DOOR_STAFF},
     "checkin.scan": {ROLE_ORGANIZER, ROLE_DOOR_STAFF},
+    "ledger.view": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
+    "ledger.record": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
+    "ledger.export": {ROLE_ORGANIZER},
+    "ledger.manage": {ROLE_ORGANIZER},
 }
 
 

@@ -7,7 +7,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..accounts.models import EVENT_ROLES
 from .models import CATEGORIES, QUESTION_KINDS
 
-ROLE_LABELS = {"organizer": _l("Organizer"), "door_staff": _l("Door staff (scan only)")}
+ROLE_LABELS = {"organizer": _l("Organizer"), "door_staff": _l("Door staff (scan only)"),
+               "ledger_clerk": _l("Signing clerk (records contracts)")}
 _FMT = "%Y-%m-%dT%H:%M"
 
 
@@ -32,6 +33,7 @@ class EventForm(FlaskForm):
     requires_approval = BooleanField(_l("Organizers approve each registration"))
     auto_promote = BooleanField(_l("Give freed places to the waitlist automatically"), default=True)
     published = BooleanField(_l("Published (the public can see it and register)"), default=True)
+    signing_requires_confirmation = BooleanField(_l("Signed contracts count only after a second person confirms them"))
     interest_tags = TextAreaField(_l("Interest tags, one per line"), validators=[Length(max=5000)])
 
 

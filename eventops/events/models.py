@@ -59,6 +59,8 @@ class Event(db.Model):
     #: freed places go to the waitlist automatically, in order; off: organizers pick by hand
     auto_promote: Mapped[bool] = mapped_column(Boolean, default=True)
     published: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: a signed contract counts in the live total only once a second person confirms it
+    signing_requires_confirmation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     interest_tags = mapped_column(JSON, nullable=False, default=list)
     #: bumped by every writer that must see the event's registrations unchanged (core.db.lock_row)
     lock_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

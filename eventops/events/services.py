@@ -42,6 +42,7 @@ class EventData:
     requires_approval: bool = False
     auto_promote: bool = True
     published: bool = True
+    signing_requires_confirmation: bool = False
     interest_tags: list = field(default_factory=list)
 
 
@@ -102,7 +103,7 @@ def _apply(event, data):
     for name in ("slug", "name_zh", "name_en", "venue_zh", "venue_en", "description_zh",
                  "description_en", "starts_at", "ends_at", "timezone", "capacity",
                  "registration_opens_at", "registration_closes_at", "requires_approval",
-                 "auto_promote", "published"):
+                 "auto_promote", "published", "signing_requires_confirmation"):
         setattr(event, name, getattr(data, name))
     event.interest_tags = [t.strip() for t in data.interest_tags if t.strip()]
     wanted = {c: v for c, v in (data.category_capacities or {}).items() if v is not None}

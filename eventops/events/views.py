@@ -58,7 +58,7 @@ def public(slug):
 @login_required
 def manage_index():
     return render_template("events/manage_index.html", events=services.events_for(current_user),
-                           roles={r.event_id: r.role for r in current_user.event_roles})
+                           roles={r.event_id: r.role for r in current_user.event_roles}, role_labels=ROLE_LABELS)
 
 
 def _form_to_data(form, tz):
@@ -75,7 +75,7 @@ def _form_to_data(form, tz):
         capacity=form.capacity.data,
         category_capacities={c: getattr(form, f"cap_{c}").data for c in CATEGORIES},
         requires_approval=form.requires_approval.data, auto_promote=form.auto_promote.data,
-        published=form.published.data,
+        published=form.published.data, signing_requires_confirmation=form.signing_requires_confirmation.data,
         interest_tags=(form.interest_tags.data or "").splitlines())
 
 
@@ -121,6 +121,8 @@ def create():
 def dashboard(slug):
     event = get_event_or_404(slug)
     if not can(current_user, "registrations.view", event):
+        if can(current_user, "ledger.view", event):
+            return redirect(url_for("ledger.index", slug=slug))
         if can(current_user, "registrations.lookup", event):
             return redirect(url_for("backoffice.lookup", slug=slug))
         abort(403)

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError
+from ..core.spreadsheet import csv_chunks, safe_cell  # noqa: F401 (safe_cell kept for callers)
 from ..core.timeutil import now_utc, to_zone
 from ..events.models import CATEGORIES
 from ..extensions import db
@@ -22,42 +23,25 @@ from .validation import InvalidInput, RegistrationData
 
 # --- export -----------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A cell that a spreadsheet shows as text: '=HYPERLINK(...)' becomes "'=HYPERLINK(...)"."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
 def export_rows(event, filters: queries.Filters):
-    """Yield CSV text chunks: a UTF-8 BOM (so Excel reads Chinese correctly), a header, the rows."""
+    """Yield CSV text chunks for Excel: the registrations that match ``filters``."""
     questions = list(event.questions)
     header = [_("ID"), _("Name"), _("Organisation"), _("Organisation type"), _("Position"),
               _("Mobile"), _("E-mail"), _("Category"), _("Status"), _("Interests"),
               *[q.label for q in questions], _("Registered at"), _("Source")]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow([safe_cell(h) for h in header])
     query = queries.filtered(event, filters).order_by(Registration.id)
-    for number, reg in enumerate(db.session.scalars(query.execution_options(yield_per=1000)), 1):
-        answers = reg.answers or {}
-        row = [reg.id, reg.name, reg.organisation.name, ORG_TYPES.get(reg.organisation.org_type, ""),
-               reg.position, reg.mobile, reg.email, CATEGORIES.get(reg.category, reg.category),
-               STATUSES.get(reg.status, reg.status), "、".join(reg.tags or []),
-               *["、".join(a) if isinstance(a, list) else (a or "")
-                 for a in (answers.get(str(q.id)) for q in questions)],
-               to_zone(reg.created_at, event.timezone).strftime("%Y-%m-%d %H:%M"), reg.source]
-        writer.writerow([safe_cell(c) for c in row])
-        if number % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+
+    def rows():
+        for reg in db.session.scalars(query.execution_options(yield_per=1000)):
+            answers = reg.answers or {}
+            yield [reg.id, reg.name, reg.organisation.name, ORG_TYPES.get(reg.organisation.org_type, ""),
+                   reg.position, reg.mobile, reg.email, CATEGORIES.get(reg.category, reg.category),
+                   STATUSES.get(reg.status, reg.status), "、".join(reg.tags or []),
+                   *["、".join(a) if isinstance(a, list) else (a or "")
+                     for a in (answers.get(str(q.id)) for q in questions)],
+                   to_zone(reg.created_at, event.timezone).strftime("%Y-%m-%d %H:%M"), reg.source]
+
+    return csv_chunks(header, rows())
 
 
 # --- import -----------------------------------------------------------------------------------

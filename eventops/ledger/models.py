@@ -1,0 +1,136 @@
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import DDL, JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime
+from ..core.timeutil import now_utc
+from ..extensions import db
+
+CONTRACT_CATEGORIES = {
+    "technology_transfer": _l("Technology transfer"),
+    "strategic_cooperation": _l("Strategic cooperation"),
+    "clinical_trial": _l("Clinical trial"),
+    "investment": _l("Investment"),
+    "other": _l("Other"),
+}
+
+KIND_RECORD = "record"            # a signed contract (target_id set: it corrects that entry)
+KIND_REVERSAL = "reversal"        # cancels the record entry target_id
+KIND_CONFIRMATION = "confirmation"  # a second person confirms the record entry target_id
+KINDS = (KIND_RECORD, KIND_REVERSAL, KIND_CONFIRMATION)
+
+
+class SigningSession(db.Model):
+    """One signing ceremony of an event (the larger conference held 26)."""
+
+    __tablename__ = "signing_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    room: Mapped[str] = mapped_column(String(200), default="")
+    starts_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
+class LedgerEntry(db.Model):
+    """One line of the ledger. Rows are only ever inserted: the database refuses UPDATE and DELETE
+    (triggers, see the migration), and each row carries the hash of the one before it, so an edit
+    made by someone who got around the triggers is found by ``flask ledger verify``."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "seq"),
+        UniqueConstraint("event_id", "idempotency_key"),
+        # an entry is reversed, confirmed or corrected at most once
+        Index("uq_ledger_entries_kind_target", "kind", "target_id", unique=True,
+              sqlite_where=text("target_id IS NOT NULL"), postgresql_where=text("target_id IS NOT NULL")),
+        Index("ix_ledger_entries_event_kind", "event_id", "kind", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"))
+    #: 1, 2, 3... within the event, without gaps
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: the entry this one reverses, confirms or corrects
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[str] = mapped_column(String(32), default="")
+    #: whole fen; NULL for an undisclosed amount (counted as a contract, outside the total)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("signing_sessions.id", ondelete="RESTRICT"))
+    signed_at = mapped_column(UTCDateTime)
+    #: [{"id": organisation id, "name": its name when recorded}, ...]
+    parties = mapped_column(JSON, nullable=False, default=list)
+    signatories = mapped_column(JSON, nullable=False, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: recorded while the event wanted a second person's confirmation before counting an entry
+    needs_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_by_label: Mapped[str] = mapped_column(String(255))
+    recorded_at = mapped_column(UTCDateTime, nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    session = relationship("SigningSession")
+    target = relationship("LedgerEntry", remote_side="LedgerEntry.id")
+
+    @property
+    def category_label(self):
+        return CONTRACT_CATEGORIES.get(self.category, self.category)
+
+
+class LedgerHead(db.Model):
+    """The end of an event's chain and its running totals, kept in step with every append under
+    this row's lock: the live total is one row read, however long the ledger."""
+
+    __tablename__ = "ledger_heads"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    contracts: Mapped[int] = mapped_column(Integer, default=0)
+    undisclosed: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    lock_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class LedgerTotal(db.Model):
+    """Running totals per signing session and category (derived; `flask ledger verify` recomputes)."""
+
+    __tablename__ = "ledger_totals"
+    __table_args__ = (UniqueConstraint("event_id", "session_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("signing_sessions.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(32))
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    contracts: Mapped[int] = mapped_column(Integer, default=0)
+    undisclosed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The database itself refuses to change or remove a ledger entry. The migration creates the same
+# triggers; these listeners create them where the schema comes from create_all (the tests).
+_APPEND_ONLY_SQL = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION ledger_entries_append_only() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'ledger entries are append-only'; END $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+           FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only()""",
+    ],
+    "sqlite": [
+        """CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
+           BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END""",
+        """CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+           BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END""",
+    ],
+}
+for _dialect, _statements in _APPEND_ONLY_SQL.items():
+    for _statement in _statements:
+        sa_event.listen(LedgerEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

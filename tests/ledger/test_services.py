@@ -1,0 +1,159 @@
+"""The ledger's rules, without HTTP."""
+import pytest
+from sqlalchemy import func, select, text
+
+from eventops.core.errors import InvalidInput
+from eventops.extensions import db
+from eventops.ledger import services as ledger
+from eventops.ledger.models import LedgerEntry
+from eventops.registration import services as registrations
+
+from ..factories import make_event, make_user, person
+from .conftest import COMPANIES, HOSPITALS, contract
+
+
+def record(event, data, actor, key):
+    entry, created = ledger.record(event, data, actor=actor, key=key)
+    db.session.commit()
+    return entry, created
+
+
+def test_record_counts_and_chains(signing, clerk):
+    event, (morning, afternoon) = signing["event"], signing["sessions"]
+    first, created = record(event, contract(morning, "15000000.00"), clerk, "key-00000001")
+    second, _ = record(event, contract(afternoon, "0.01", category="strategic_cooperation",
+                                       parties=[HOSPITALS[1], COMPANIES[1], HOSPITALS[2]]), clerk, "key-00000002")
+    assert created and (first.seq, second.seq) == (1, 2)
+    assert second.prev_hash == first.hash
+    assert first.recorded_by_label == "clerk@example.cn" and first.recorded_at is not None
+    summary = ledger.summary(event)
+    assert summary["total_fen"] == 1_500_000_001
+    assert summary["contracts"] == 2
+    assert summary["by_category"]["strategic_cooperation"]["total_fen"] == 1
+    assert summary["by_session"][morning.id]["total_fen"] == 1_500_000_000
+    assert ledger.verify(event) == []
+
+
+def test_undisclosed_amounts_count_as_contracts_outside_the_total(signing, clerk):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    record(event, contract(morning, None, undisclosed=True), clerk, "key-00000001")
+    summary = ledger.summary(event)
+    assert (summary["contracts"], summary["undisclosed"], summary["total_fen"]) == (1, 1, 0)
+
+
+def test_the_same_key_records_once(signing, clerk):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    first, created = record(event, contract(morning), clerk, "double-click-1")
+    again, created_again = record(event, contract(morning, "999.00"), clerk, "double-click-1")
+    assert created and not created_again and again.id == first.id
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"amount": "-5"}, "amount"), ({"amount": "1.005"}, "amount"), ({"amount": "1000000000000.01"}, "amount"),
+    ({"amount": "abc"}, "amount"), ({"amount": "0"}, "amount"), ({"session_id": None}, "session_id"),
+    ({"parties": [HOSPITALS[0]]}, "parties"), ({"parties": [HOSPITALS[0], HOSPITALS[0]]}, "parties"),
+    ({"title": " "}, "title"), ({"category": "bribe"}, "category"),
+])
+def test_bad_contracts_are_refused(signing, clerk, changes, field):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    with pytest.raises(InvalidInput) as exc:
+        ledger.record(event, contract(morning, **changes), actor=clerk, key="key-00000001")
+    assert field in exc.value.errors
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+
+
+def test_parties_and_sessions_of_another_event_are_refused(app, signing, clerk, organizer):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    other = make_event(organizer)
+    with app.test_request_context():
+        registrations.register(other, person(99, organisation="外地生物科技有限公司", org_type="enterprise"))
+        other_session = ledger.add_session(other, name_zh="别的签约", actor=organizer)
+        db.session.commit()
+    with pytest.raises(InvalidInput) as exc:
+        ledger.record(event, contract(morning, parties=[HOSPITALS[0], "外地生物科技有限公司"]), actor=clerk, key="k-00000001")
+    assert "外地生物科技有限公司" in exc.value.errors["parties"]
+    db.session.rollback()
+    with pytest.raises(InvalidInput) as exc:
+        ledger.record(event, contract(other_session), actor=clerk, key="k-00000002")
+    assert "session_id" in exc.value.errors
+
+
+def test_reversal_and_correction_append_and_keep_the_total_exact(signing, clerk):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    wrong, _ = record(event, contract(morning, "1500000.00"), clerk, "k-00000001")
+    record(event, contract(morning, "250.50"), clerk, "k-00000002")
+    fixed, _ = ledger.correct(event, wrong.id, contract(morning, "15000000.00"), actor=clerk, key="k-00000003",
+                              reason="少写一个零")
+    db.session.commit()
+    assert fixed.target_id == wrong.id
+    kinds = db.session.scalars(select(LedgerEntry.kind).order_by(LedgerEntry.seq)).all()
+    assert kinds == ["record", "record", "reversal", "record"]
+    assert ledger.summary(event)["total_fen"] == 1_500_000_000 + 25_050
+    with pytest.raises(ledger.LedgerError):
+        ledger.reverse(event, wrong.id, actor=clerk, key="k-00000004")
+    db.session.rollback()
+    assert ledger.verify(event) == []
+    assert ledger.recompute(event)["total_fen"] == ledger.summary(event)["total_fen"]
+
+
+def test_second_person_confirmation(signing, clerk, organizer):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    event.signing_requires_confirmation = True
+    db.session.commit()
+    entry, _ = record(event, contract(morning, "100.00"), clerk, "k-00000001")
+    assert ledger.summary(event)["total_fen"] == 0
+    with pytest.raises(ledger.LedgerError) as exc:
+        ledger.confirm(event, entry.id, actor=clerk, key="k-00000002")
+    assert exc.value.code == "same_person"
+    db.session.rollback()
+    ledger.confirm(event, entry.id, actor=organizer, key="k-00000003")
+    db.session.commit()
+    assert ledger.summary(event)["total_fen"] == 10_000
+    ledger.reverse(event, entry.id, actor=organizer, key="k-00000004")
+    db.session.commit()
+    assert ledger.summary(event)["total_fen"] == 0
+    assert ledger.verify(event) == []
+
+
+def test_the_database_refuses_updates_and_deletes(signing, clerk):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    entry, _ = record(event, contract(morning), clerk, "k-00000001")
+    for statement in ["UPDATE ledger_entries SET amount_fen = 1", "DELETE FROM ledger_entries"]:
+        with pytest.raises(Exception) as exc:
+            db.session.execute(text(statement))
+            db.session.flush()
+        assert "append-only" in str(exc.value)
+        db.session.rollback()
+
+
+def _bypass_triggers(statement):
+    """What a curious database user with enough rights could do."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER USER"))
+        db.session.execute(text(statement))
+        db.session.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER USER"))
+    else:
+        db.session.execute(text("DROP TRIGGER ledger_entries_no_update"))
+        db.session.execute(text("DROP TRIGGER ledger_entries_no_delete"))
+        db.session.execute(text(statement))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("statement,finding", [
+    ("UPDATE ledger_entries SET amount_fen = amount_fen * 10 WHERE seq = 2", "entry 2: its content was changed"),
+    ("UPDATE ledger_entries SET title = '改过的标题' WHERE seq = 1", "entry 1: its content was changed"),
+    ("DELETE FROM ledger_entries WHERE seq = 3", "entry 4: expected sequence number 3"),
+])
+def test_a_direct_database_edit_is_caught_by_the_chain_check(app, signing, clerk, statement, finding):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    for n in range(1, 5):
+        record(event, contract(morning, f"{n}000.00"), clerk, f"k-0000000{n}")
+    assert ledger.verify(event) == []
+    _bypass_triggers(statement)
+    db.session.expire_all()
+    problems = ledger.verify(event)
+    assert any(finding in p for p in problems), problems
+    result = app.test_cli_runner().invoke(args=["ledger", "verify", "--event", event.slug])
+    assert result.exit_code == 1 and finding in result.output
