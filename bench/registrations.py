@@ -262,6 +262,7 @@ def _write_profile(profile, name, lines=35) -> str:
     stats.sort_stats("tottime").print_stats(lines)
     path = OUT / f"profile-{name}.txt"
     path.write_text(text.getvalue())
+    stats.dump_stats(OUT / f"profile-{name}.prof")  # for snakeviz / pstats
     return str(path)
 
 

@@ -2,6 +2,7 @@
 public big screen."""
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    stream_with_context, url_for)
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -233,5 +234,7 @@ def live(slug):
     event = get_event_or_404(slug)
     if not event.published:
         abort(404)
-    return render_template("ledger/live.html", event=event, summary=services.summary(event),
-                           sessions=_session_names(event))
+    lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else "zh"  # a Chinese hall
+    with force_locale(lang):
+        return render_template("ledger/live.html", event=event, summary=services.summary(event),
+                               sessions=_session_names(event), lang=lang)

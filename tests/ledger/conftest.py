@@ -4,7 +4,9 @@ from eventops.extensions import db
 from eventops.ledger import services as ledger
 from eventops.registration import services as registrations
 
-from ..factories import make_user, person
+from eventops.accounts.models import ROLE_LEDGER_CLERK, EventRole
+
+from ..factories import make_event, make_user, person
 
 HOSPITALS = ["广东省中医院", "暨南大学附属第一医院", "广州医科大学附属妇女儿童医疗中心"]
 COMPANIES = ["广州医药集团有限公司", "百济神州（广州）生物科技有限公司"]
@@ -15,9 +17,9 @@ def clerk(app):
     return make_user("clerk@example.cn", name="签约登记")
 
 
-@pytest.fixture
-def signing(app, event, organizer, clerk):
-    """An event with two signing sessions and five organisations taking part."""
+def make_signing_event(app, organizer, clerk):
+    """An event with two signing sessions, five organisations taking part and a signing clerk."""
+    event = make_event(organizer)
     with app.test_request_context():
         for n, name in enumerate(HOSPITALS, 1):
             registrations.register(event, person(n, organisation=name, org_type="hospital"))
@@ -25,10 +27,14 @@ def signing(app, event, organizer, clerk):
             registrations.register(event, person(n, organisation=name, org_type="enterprise"))
         morning = ledger.add_session(event, name_zh="上午签约仪式", actor=organizer)
         afternoon = ledger.add_session(event, name_zh="下午签约仪式", actor=organizer)
-        from eventops.accounts.models import ROLE_LEDGER_CLERK, EventRole
         db.session.add(EventRole(user_id=clerk.id, event_id=event.id, role=ROLE_LEDGER_CLERK))
         db.session.commit()
     return {"event": event, "sessions": [morning, afternoon]}
+
+
+@pytest.fixture
+def signing(app, organizer, clerk):
+    return make_signing_event(app, organizer, clerk)
 
 
 def contract(session, amount="1000000.00", parties=(HOSPITALS[0], COMPANIES[0]), **kw):
