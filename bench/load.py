@@ -111,7 +111,7 @@ def server_env(url, secret):
            if not k.startswith("EVENTOPS_") and k not in ("FLASK_APP", "FLASK_DEBUG")}
     env.update({"EVENTOPS_DATABASE_URL": url, "EVENTOPS_SECRET_KEY": secret, "EVENTOPS_RATELIMIT": "0",
                 # plain http on 127.0.0.1: cookies may not be marked Secure or no client sends them back
-                "EVENTOPS_SECURE_COOKIES": "0", "PYTHONDONTWRITEBYTECODE": "1"})
+                "EVENTOPS_SECURE_COOKIES": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT)})
     return env
 
 
@@ -253,12 +253,13 @@ def minimal_ok(status, _location):
     return 200 <= status < 400
 
 
-def side_by_side(url, slug, org_names, *, threads=8, duration=12.0, rounds=2, warmup=2.0, log=print) -> dict:
+def side_by_side(url, slug, org_names, *, threads=8, duration=12.0, rounds=2, warmup=2.0, log=print,
+                 app_target="wsgi:app", app_cwd=str(ROOT)) -> dict:
     """EventOps' registration POST and the one-INSERT endpoint, same gunicorn settings, same load,
     alternating (app, minimal) ``rounds`` times so that a noisy neighbour hits both alike."""
     secret = os.urandom(24).hex()
     env = server_env(url, secret)
-    app_server = Server("eventops", "wsgi:app", env, str(ROOT))
+    app_server = Server("eventops", app_target, env, app_cwd)
     minimal_server = Server("minimal", "minimal_app:app", env, str(BENCH))
     try:
         app_server.start()

@@ -8,11 +8,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..accounts import services as accounts
-from ..accounts.models import ROLE_DOOR_STAFF, User
+from ..accounts.models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, User
 from ..core.timeutil import local_to_utc, now_utc
 from ..events import services as events
 from ..events.models import Event
 from ..extensions import db
+from ..ledger import services as ledger
 from ..registration import services as registrations
 from ..registration.validation import RegistrationData
 from . import data
@@ -24,6 +25,7 @@ LOGINS = [
     ("admin@eventops.demo", "demo-admin-2025", "管理员", True),
     ("organizer@eventops.demo", "demo-organizer-2025", "联盟办公室", False),
     ("door@eventops.demo", "demo-door-2025", "入口签到", False),
+    ("clerk@eventops.demo", "demo-clerk-2025", "签约登记", False),
 ]
 
 
@@ -34,7 +36,7 @@ def _user(email, password, name, admin):
 
 def seed(people=860, seed_value=2025):
     rng = random.Random(seed_value)
-    admin, organizer, door = (_user(*login) for login in LOGINS)
+    admin, organizer, door, clerk = (_user(*login) for login in LOGINS)
     if events.by_slug(SLUG):
         return events.by_slug(SLUG), False
     tz = "Asia/Shanghai"
@@ -50,6 +52,7 @@ def seed(people=860, seed_value=2025):
         registration_opens_at=now_utc() - timedelta(days=30), registration_closes_at=start - timedelta(hours=12),
         requires_approval=False, interest_tags=events.default_tags()), actor=organizer)
     events.grant_role(event, door.email, ROLE_DOOR_STAFF, actor=organizer)
+    events.grant_role(event, clerk.email, ROLE_LEDGER_CLERK, actor=organizer)
     events.add_question(event, label_zh="是否参加一对一洽谈？", label_en="Will you take part in one-to-one negotiations?",
                         kind="yesno", required=True, actor=organizer)
     events.add_question(event, label_zh="希望对接的合作类型", label_en="Kinds of cooperation you look for",
@@ -88,7 +91,25 @@ def seed(people=860, seed_value=2025):
             email=f"guest{index + 1:04d}@example.cn", category=category,
             tags=rng.sample(event.interest_tags, rng.randint(1, 3)), answers=answers),
             source="import" if index % 4 == 0 else "web", now=now_utc() - timedelta(minutes=people - index))
+    for index, (name, org, org_type, position) in enumerate(data.SPEAKERS):
+        registrations.register(event, RegistrationData(
+            name=name, organisation=org, org_type=org_type, position=position, mobile=f"1370000{index:04d}",
+            email=f"vip{index + 1:02d}@example.cn", category="vip", tags=["成果转化"],
+            answers={str(questions[0].id): "yes"}), source="import")
+    _signings(event, start, clerk, organizer)
     return event, True
+
+
+def _signings(event, start, clerk, organizer):
+    """The signing ceremony of the seed article: contracts over 150 million yuan."""
+    ceremony = ledger.add_session(event, name_zh="成果转化与战略合作项目签约仪式",
+                                  name_en="Technology transfer and strategic cooperation signing ceremony",
+                                  room="主会场", starts_at=start + timedelta(hours=1), actor=organizer)
+    for index, (title, category, amount, parties, signatories) in enumerate(data.CONTRACTS, 1):
+        ledger.record(event, ledger.ContractData(
+            title=title, category=category, amount=amount, undisclosed=amount is None, session_id=ceremony.id,
+            signed_at=start + timedelta(hours=1, minutes=5 * index), parties=parties, signatories=signatories),
+            actor=clerk, key=f"demo-signing-{index:04d}")
 
 
 @demo_cli.command("seed")
@@ -102,6 +123,7 @@ def seed_command(people):
     click.echo(("created" if created else "already there") + f": {event.name_zh} ({event.slug})")
     click.echo("")
     click.echo("  Demo event:  http://127.0.0.1:5000/e/" + SLUG)
+    click.echo("  Big screen:  http://127.0.0.1:5000/e/" + SLUG + "/signings/live")
     click.echo("  Sign in at:  http://127.0.0.1:5000/login")
     for email, password, name, _admin in LOGINS:
         click.echo(f"    {name:<6} {email:<26} password: {password}")

@@ -59,3 +59,29 @@ def organisations(rng: random.Random) -> list[tuple[str, str]]:
         agencies.add(f"{rng.choice(CITY)}{rng.choice(['智', '汇', '创', '融', '合'])}{rng.choice(['桥', '远', '信', '成', '达'])}{rng.choice(AGENCY_KIND)}")
     orgs += [(n, "service_agency") for n in sorted(agencies)]
     return orgs
+
+# people quoted in the seed article
+SPEAKERS = [
+    ("张忠德", "广东省中医院", "hospital", "院长"),
+    ("刘宏", "广州医药集团有限公司", "enterprise", "科研项目管理部副部长"),
+    ("郑小飞", "暨南大学附属第一医院", "hospital", "院长"),
+    ("周文浩", "广州医科大学附属妇女儿童医疗中心", "hospital", "院长"),
+    ("黄艺凤", "百济神州（广州）生物科技有限公司", "enterprise", "副总裁"),
+    ("任珊珊", "广州日报报业集团（广州日报社）", "media", "健康有约工作室副总监"),
+    ("陈钇媛", "粤港澳大湾区生物医药创新联合会（筹备组）", "association", "秘书长"),
+    ("王媛媛", "中山大学附属第一医院", "hospital", "临床试验机构办公室主任"),
+]
+
+# the signings of the seed article (amounts are the demo's; the article gives only the total)
+CONTRACTS = [
+    ("院内制剂转化为市场化产品合作协议", "technology_transfer", "38000000.00",
+     ["广东省中医院", "广州医药集团有限公司"], ["张忠德", "刘宏"]),
+    ("核医药（钇90等）诊疗药物联合研发生产战略合作协议", "strategic_cooperation", "52000000.00",
+     ["暨南大学附属第一医院", "广州医药集团有限公司"], ["郑小飞"]),
+    ("核医药产业化战略合作协议", "strategic_cooperation", "31500000.00",
+     ["暨南大学附属第一医院", "百济神州（广州）生物科技有限公司"], ["郑小飞", "黄艺凤"]),
+    ("粤港澳罕见病创新药转化促进中心共建协议", "technology_transfer", "29800000.00",
+     ["广州医科大学附属妇女儿童医疗中心", "粤港澳大湾区生物医药创新联合会（筹备组）"], ["周文浩"]),
+    ("创新药临床试验合作协议", "clinical_trial", None,
+     ["中山大学附属第一医院", "百济神州（广州）生物科技有限公司"], ["黄艺凤"]),
+]

@@ -126,9 +126,9 @@ def dashboard(slug):
         if can(current_user, "registrations.lookup", event):
             return redirect(url_for("backoffice.lookup", slug=slug))
         abort(403)
-    taken, _per_category = places_taken(event)
+    taken, held = places_taken(event)
     return render_template("events/dashboard.html", event=event, stats=queries.statistics(event),
-                           taken=taken, categories=CATEGORIES)
+                           taken=taken, held=held, waiting=queries.waitlisted_by_category(event))
 
 
 @bp.route("/manage/<slug>/edit", methods=["GET", "POST"])

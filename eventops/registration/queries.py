@@ -72,6 +72,13 @@ def counts_by(event, column) -> dict[str, int]:
         .where(Registration.event_id == event.id).group_by(column)).all())
 
 
+def waitlisted_by_category(event) -> dict[str, int]:
+    return dict(db.session.execute(
+        select(Registration.category, func.count()).where(
+            Registration.event_id == event.id, Registration.status == "waitlisted")
+        .group_by(Registration.category)).all())
+
+
 def statistics(event) -> dict:
     return {
         "by_status": counts_by(event, Registration.status),

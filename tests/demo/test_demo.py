@@ -2,6 +2,7 @@ from sqlalchemy import func, select
 
 from eventops.demo import cli as demo
 from eventops.extensions import db
+from eventops.ledger import services as ledger
 from eventops.organisations.models import Organisation
 from eventops.registration.models import Registration
 
@@ -18,6 +19,9 @@ def test_demo_event_is_the_alliance_day(app):
         assert name in hospitals
     types = set(db.session.scalars(select(Organisation.org_type).join(Registration)).all())
     assert {"hospital", "enterprise", "government", "association", "service_agency", "media"} <= types
+    summary = ledger.summary(event)
+    assert summary["total_fen"] > 150_000_000 * 100 and summary["contracts"] == 5
+    assert ledger.verify(event) == []
     with app.test_request_context():
         _event, again = demo.seed()
     assert not again
