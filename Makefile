@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.sqlite3
 
-.PHONY: demo test install translations browser bench clean messages
+.PHONY: demo test install translations browser fonts bench clean messages
 
 install: $(STAMP) translations
 
@@ -20,14 +20,26 @@ $(STAMP): setup.cfg pyproject.toml
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d eventops/translations -D messages
 
-# Debian's Chromium for the browser tests (never a browser download of Playwright's own)
+# Debian packages the tests and PDFs need: Chromium for the browser tests (never a browser
+# download of Playwright's own), a CJK TrueType font to embed in PDFs, poppler for PDF checks
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
-demo: install
+fonts:
+	@[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }
+
+demo: install fonts
 	mkdir -p instance
 	EVENTOPS_DATABASE_URL=$(DEMO_DB) $(BIN)/flask --app wsgi db upgrade
 	EVENTOPS_DATABASE_URL=$(DEMO_DB) $(BIN)/flask --app wsgi demo seed

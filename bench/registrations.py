@@ -300,14 +300,14 @@ def profile_pages(app, rows, name, requests=10) -> list[str]:
     return written
 
 
-def profile_submissions(app, name, org_names, submissions=100) -> str:
+def profile_submissions(app, name, org_names, submissions=100, first=0) -> str:
     """The registration POST in-process (same view, same service, CSRF on), to see where it spends."""
     client = app.test_client()
     token = csrf_token(client.get(f"/e/{SLUG}/register").get_data(as_text=True))
     rng = random.Random(7)
     profile = cProfile.Profile()
     profile.enable()
-    for n in range(submissions):
+    for n in range(first, first + submissions):
         response = client.post(f"/e/{SLUG}/register", data={
             "csrf_token": token, "name": "测试" + demo.person_name(rng), "organisation": rng.choice(org_names),
             "org_type": "hospital", "position": "主任", "mobile": f"17{n:09d}",

@@ -303,6 +303,13 @@ def results_section(results: dict) -> str:
             if matched:
                 parts.append(f"Rows matched ({DB_LABEL[k]}): {matched}.")
                 parts.append("")
+    for k in ("sqlite", "postgres"):
+        ld = results.get(k, {}).get("load")
+        if ld and ld.get("per_round"):
+            rounds = ", ".join(f"{r['eventops']['rps']:.1f} / {r['minimal']['rps']:.1f}" for r in ld["per_round"])
+            parts.append(f"Load rounds ({DB_LABEL[k]}), EventOps / minimal req/s: {rounds}; EventOps p50 latency "
+                         f"{ld['per_round'][0]['eventops']['p50_ms'] or 0:.0f} ms with {ld['threads']} clients.")
+            parts.append("")
     if missed:
         parts.append("**Targets missed:**")
         parts += [f"- {m}" for m in missed]

@@ -12,6 +12,8 @@ from .accounts.cli import users_cli
 from .accounts.services import load_by_session_token
 from .accounts.views import bp as accounts_bp
 from .api import register_api
+from .badges.views import bp as badges_bp
+from .checkin.views import bp as checkin_bp
 from .config import INSTANCE, Config
 from .core.money import format_cn_units, format_cny, to_cn_units
 from .core.permissions import can
@@ -82,6 +84,8 @@ def _register_blueprints(app):
     app.register_blueprint(registration_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(badges_bp)
+    app.register_blueprint(checkin_bp)
     register_api(app)
 
 

@@ -1,13 +1,14 @@
 import hashlib
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from ..core.errors import DomainError
 from ..core.mail import send_mail
+from ..core.urls import absolute_url
 from ..core.timeutil import now_utc
 from ..extensions import db
 from .models import User
@@ -101,9 +102,7 @@ def invite(email: str, name: str = "") -> User:
 
 
 def reset_url(user: User) -> str:
-    base = current_app.config.get("BASE_URL")
-    path = url_for("accounts.reset_password", token=password_reset_token(user))
-    return base.rstrip("/") + path if base else url_for("accounts.reset_password", token=password_reset_token(user), _external=True)
+    return absolute_url("accounts.reset_password", token=password_reset_token(user))
 
 
 def mail_reset_link(user: User, *, invited_to=None) -> None:

@@ -65,3 +65,11 @@ def lock_row(table: str, row_id: int, column: str = "id") -> int:
         text(f"UPDATE {table} SET lock_version = lock_version + 1 WHERE {column} = :id"), {"id": row_id}
     )
     return result.rowcount
+
+
+def begin_write() -> None:
+    """Open the transaction as a writer now (SQLite), so that savepoints that follow stay inside
+    it. The SQLite driver starts a transaction only at the first INSERT/UPDATE/DELETE, and a
+    SAVEPOINT outside a transaction would commit on release. PostgreSQL needs nothing."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE events SET lock_version = lock_version WHERE 1 = 0"))

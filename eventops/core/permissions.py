@@ -14,6 +14,8 @@ PERMISSIONS = {
     "registrations.import": {ROLE_ORGANIZER},
     "registrations.lookup": {ROLE_ORGANIZER, ROLE_DOOR_STAFF},
     "checkin.scan": {ROLE_ORGANIZER, ROLE_DOOR_STAFF},
+    "checkin.manage": {ROLE_ORGANIZER},
+    "badges.print": {ROLE_ORGANIZER},
     "ledger.view": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
     "ledger.record": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
     "ledger.export": {ROLE_ORGANIZER},

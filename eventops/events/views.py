@@ -123,8 +123,8 @@ def dashboard(slug):
     if not can(current_user, "registrations.view", event):
         if can(current_user, "ledger.view", event):
             return redirect(url_for("ledger.index", slug=slug))
-        if can(current_user, "registrations.lookup", event):
-            return redirect(url_for("backoffice.lookup", slug=slug))
+        if can(current_user, "checkin.scan", event):
+            return redirect(url_for("checkin.scanner", slug=slug))
         abort(403)
     taken, held = places_taken(event)
     return render_template("events/dashboard.html", event=event, stats=queries.statistics(event),

@@ -6,6 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from sqlalchemy import select
+
+from ..checkin.models import CheckIn
 from ..core import audit
 from ..core.errors import DomainError, InvalidInput
 from ..core.permissions import can, require
@@ -91,7 +94,10 @@ def detail(slug, registration_id):
                 db.session.rollback()
                 attach_errors(form, {exc.field or "name": exc.message})
     questions = {str(q.id): q for q in event.questions}
+    check_ins = db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)
+                                   .order_by(CheckIn.at)).all()
     return render_template("registration/backoffice/detail.html", event=event, registration=registration,
+                           check_ins=check_ins,
                            form=form, action_form=ActionForm(), questions=questions,
                            organisations=organisation_suggestions()), 400 if form.errors else 200
 

@@ -9,7 +9,6 @@ import hashlib
 import secrets
 from dataclasses import asdict
 
-from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -19,6 +18,7 @@ from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError
 from ..core.mail import send_mail
+from ..core.urls import absolute_url
 from ..core.timeutil import now_utc
 from ..extensions import db
 from ..organisations import services as organisations
@@ -276,9 +276,7 @@ def resend_link(event, email: str) -> bool:
 
 
 def personal_url(token: str) -> str:
-    base = current_app.config.get("BASE_URL")
-    path = url_for("registration.personal", token=token)
-    return (base.rstrip("/") + path) if base else url_for("registration.personal", token=token, _external=True)
+    return absolute_url("registration.personal", token=token)
 
 
 # --- mails ------------------------------------------------------------------------------------
@@ -292,6 +290,9 @@ def _mail(registration, kind, token=None):
             lines.append(_("Your personal link (see your status, change your details or cancel):"))
             lines.append(personal_url(token))
             lines.append(_("Keep this link to yourself: anyone who has it can change your registration."))
+            if registration.status == STATUS_APPROVED:
+                lines.append(_("Your badge, with the QR code to show at the entrance:"))
+                lines.append(absolute_url("badges.personal_pdf", token=token))
         body = "\n\n".join([_("Dear %(name)s,", name=registration.name), *lines, name])
         send_mail(registration.email, f"[{name}] {subject}", body, event=event)
 

@@ -38,7 +38,7 @@ def test_door_staff_can_look_up_but_not_export(app, client, event):
     for url in [f"/manage/{event.slug}/registrations/export.csv", f"/manage/{event.slug}/registrations",
                 f"/manage/{event.slug}/edit", f"/manage/{event.slug}/import", f"/manage/{event.slug}/registrations/1"]:
         assert client.get(url).status_code == 403, url
-    assert client.get(f"/manage/{event.slug}/").status_code == 302  # sent to the look-up
+    assert client.get(f"/manage/{event.slug}/").status_code == 302  # sent to the scanner
 
 
 def test_door_staff_lookup_shows_only_matches(app, client, event):

@@ -1,0 +1,178 @@
+"""Badge PDFs. Renderers take badge data and return PDF bytes; they read no request.
+
+A bulk print of 30,000 badges is cut into PDFs of at most ``CHUNK`` badges: each chunk is built,
+handed on (to a ZIP stream) and dropped, so memory stays the same whatever the count.
+"""
+import io
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import HexColor
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
+
+from ..core.fonts import cjk_font
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "badges" / "layouts"
+CHUNK = 1000
+BAND_BY_CATEGORY = ("vip", "staff", "media", "broker", "speaker", "exhibitor")
+
+
+@dataclass
+class BadgeData:
+    name: str
+    organisation: str
+    position: str
+    category: str
+    org_type: str
+    band_label: str
+    event_name: str
+    payload: str        # what the QR holds
+
+    @property
+    def band_key(self):
+        return self.category if self.category in BAND_BY_CATEGORY else self.org_type
+
+
+@lru_cache(maxsize=8)
+def layout(name="standard") -> dict:
+    return json.loads((LAYOUTS / f"{name}.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def sheets() -> dict:
+    return json.loads((LAYOUTS / "sheets.json").read_text("utf-8"))
+
+
+def _fit(text, font, size, min_size, width):
+    while size > min_size and stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+def _wrap(text, font, size, width, max_lines):
+    """Break CJK (or any) text by characters into at most max_lines lines; ellipsis if cut."""
+    lines, line = [], ""
+    for ch in text:
+        if stringWidth(line + ch, font, size) > width:
+            lines.append(line)
+            line = ch
+            if len(lines) == max_lines:
+                lines[-1] = lines[-1][:-1] + "…"
+                return lines
+        else:
+            line += ch
+    lines.append(line)
+    return lines[:max_lines]
+
+
+def _draw_badge(c, badge: BadgeData, lay, x0, y0):
+    font = cjk_font()
+    w, h = lay["width_mm"] * mm, lay["height_mm"] * mm
+    f = lay["fields"]
+    colour = HexColor(lay["colours"].get(badge.band_key, lay["colours"]["other"]))
+    c.setStrokeColor(HexColor("#dddddd"))
+    c.rect(x0, y0, w, h, stroke=1, fill=0)
+    band = lay["band"]["height_mm"] * mm
+    c.setFillColor(colour)
+    c.rect(x0, y0 + h - band, w, band, stroke=0, fill=1)
+    c.setFillColor(HexColor(lay["band"]["text_colour"]))
+    c.setFont(font, lay["band"]["text_size"])
+    c.drawCentredString(x0 + w / 2, y0 + h - band + 4 * mm, badge.band_label)
+    ev = f["event"]
+    c.setFillColor(HexColor(ev.get("colour", "#ffffff")))
+    size = _fit(badge.event_name, font, ev["size"], 5, ev["max_width_mm"] * mm)
+    c.setFont(font, size)
+    c.drawCentredString(x0 + w / 2, y0 + h - ev["from_top_mm"] * mm, badge.event_name)
+    c.setFillColor(HexColor("#111111"))
+    nf = f["name"]
+    size = _fit(badge.name, font, nf["size"], nf["min_size"], nf["max_width_mm"] * mm)
+    c.setFont(font, size)
+    c.drawCentredString(x0 + w / 2, y0 + nf["y_mm"] * mm, badge.name)
+    of = f["organisation"]
+    size = _fit(badge.organisation, font, of["size"], of["min_size"], of["max_width_mm"] * mm)
+    c.setFont(font, size)
+    for index, line in enumerate(_wrap(badge.organisation, font, size, of["max_width_mm"] * mm, of["max_lines"])):
+        c.drawCentredString(x0 + w / 2, y0 + of["y_mm"] * mm - index * of["leading"], line)
+    if badge.position:
+        pf = f["position"]
+        c.setFillColor(HexColor(pf.get("colour", "#555555")))
+        size = _fit(badge.position, font, pf["size"], 6, pf["max_width_mm"] * mm)
+        c.setFont(font, size)
+        c.drawCentredString(x0 + w / 2, y0 + pf["y_mm"] * mm, badge.position)
+    qf = f["qr"]
+    widget = QrCodeWidget(badge.payload, barLevel="M", barBorder=2)
+    x1, y1, x2, y2 = widget.getBounds()
+    side = qf["size_mm"] * mm
+    drawing = Drawing(side, side, transform=[side / (x2 - x1), 0, 0, side / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, c, x0 + qf["x_mm"] * mm, y0 + qf["y_mm"] * mm)
+    if badge.category == "vip":
+        c.setFillColor(colour)
+        c.setFont(font, f["vip_mark"]["size"])
+        c.drawRightString(x0 + w - 4 * mm, y0 + 4 * mm, f["vip_mark"]["text"])
+
+
+def _cut_marks(c, x0, y0, w, h, length):
+    c.setStrokeColor(HexColor("#000000"))
+    c.setLineWidth(0.3)
+    for x in (x0, x0 + w):
+        for y in (y0, y0 + h):
+            dx = -length if x == x0 else length
+            dy = -length if y == y0 else length
+            c.line(x, y, x + dx, y)
+            c.line(x, y, x, y + dy)
+
+
+def render(badges, *, layout_name="standard", sheet="a4", title="Badges") -> bytes:
+    """One PDF of the given badges (an iterable of BadgeData)."""
+    lay, paper = layout(layout_name), sheets()[sheet]
+    w, h = lay["width_mm"] * mm, lay["height_mm"] * mm
+    if paper["page_mm"]:
+        page_w, page_h = paper["page_mm"][0] * mm, paper["page_mm"][1] * mm
+    else:
+        page_w, page_h = w, h
+    cols, rows, gap = paper["columns"], paper["rows"], paper["gap_mm"] * mm
+    left = (page_w - cols * w - (cols - 1) * gap) / 2
+    top = (page_h + rows * h + (rows - 1) * gap) / 2
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=(page_w, page_h), pageCompression=1, invariant=1)
+    c.setTitle(title)
+    c.setAuthor("EventOps")
+    slot, drawn = 0, 0
+    for badge in badges:
+        if slot == cols * rows:
+            c.showPage()
+            slot = 0
+        col, row = slot % cols, slot // cols
+        x0 = left + col * (w + gap)
+        y0 = top - (row + 1) * h - row * gap
+        _draw_badge(c, badge, lay, x0, y0)
+        if paper["cut_marks_mm"]:
+            _cut_marks(c, x0, y0, w, h, paper["cut_marks_mm"] * mm)
+        slot += 1
+        drawn += 1
+    if drawn == 0:
+        c.setFont(cjk_font(), 12)
+        c.drawString(20 * mm, page_h - 20 * mm, "—")
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def chunks(badges, size=CHUNK):
+    """Split an iterable of badges into lists of at most ``size``."""
+    batch = []
+    for badge in badges:
+        batch.append(badge)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,106 @@
+from sqlalchemy import DDL, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime
+from ..core.timeutil import now_utc
+from ..extensions import db
+
+STATUSES = ("ok", "already_checked_in", "invalid", "revoked", "cancelled", "not_approved", "wrong_event")
+
+
+class Gate(db.Model):
+    __tablename__ = "gates"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Device(db.Model):
+    """A scanner (handheld, turnstile, tablet) that authenticates with its own token."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the bearer token; the token is shown once, when issued
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    revoked_at = mapped_column(UTCDateTime)
+    last_seen_at = mapped_column(UTCDateTime)
+
+
+class CheckIn(db.Model):
+    """The fact that a person came in. At most one standing check-in per registration (a partial
+    unique index), so two gates scanning one badge at the same instant admit it once. An organizer
+    can annul it: the row stays, marked with who, when and why."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        Index("uq_check_ins_registration_standing", "registration_id", unique=True,
+              sqlite_where=text("annulled_at IS NULL"), postgresql_where=text("annulled_at IS NULL")),
+        Index("ix_check_ins_event_at", "event_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    gate_id: Mapped[int] = mapped_column(ForeignKey("gates.id", ondelete="RESTRICT"))
+    at = mapped_column(UTCDateTime, nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    annulled_at = mapped_column(UTCDateTime)
+    annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    annul_reason: Mapped[str | None] = mapped_column(String(300))
+
+    gate = relationship("Gate")
+    registration = relationship("Registration")
+
+
+class Scan(db.Model):
+    """Every scan, failed ones too. Only ever inserted (the database refuses UPDATE and DELETE).
+    The nonce makes a retried request harmless: the same nonce gets the stored answer."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        UniqueConstraint("event_id", "nonce"),
+        Index("ix_scans_event_at", "event_id", "at"),
+        Index("ix_scans_device_status", "device_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    #: what was presented, cut to 64 printable characters
+    presented: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(24))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"))
+    gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id", ondelete="RESTRICT"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    at = mapped_column(UTCDateTime, nullable=False)
+
+
+_APPEND_ONLY_SQL = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION scans_append_only() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'scans are append-only'; END $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER scans_append_only BEFORE UPDATE OR DELETE ON scans
+           FOR EACH ROW EXECUTE FUNCTION scans_append_only()""",
+    ],
+    "sqlite": [
+        """CREATE TRIGGER scans_no_update BEFORE UPDATE ON scans
+           BEGIN SELECT RAISE(ABORT, 'scans are append-only'); END""",
+        """CREATE TRIGGER scans_no_delete BEFORE DELETE ON scans
+           BEGIN SELECT RAISE(ABORT, 'scans are append-only'); END""",
+    ],
+}
+for _dialect, _statements in _APPEND_ONLY_SQL.items():
+    for _statement in _statements:
+        sa_event.listen(Scan.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
