@@ -24,6 +24,7 @@ HOST = "127.0.0.1"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
 _running: list["Server"] = []
+_stop = threading.Event()  # set on SIGTERM/SIGHUP/Ctrl-C: client threads stop at once
 
 
 def free_port() -> int:
@@ -70,7 +71,7 @@ class Server:
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)  # the group this script created
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=8)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
@@ -98,6 +99,7 @@ atexit.register(stop_all)
 
 
 def _on_signal(signum, _frame):
+    _stop.set()
     stop_all()
     raise SystemExit(128 + signum)
 
@@ -205,7 +207,7 @@ def run_load(port, path, sessions, org_names, duration, ok) -> dict:
         barrier.wait()
         deadline = start[0] + duration
         for _ in range(max_requests):
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or _stop.is_set():
                 break
             t0 = time.perf_counter()
             try:
@@ -229,8 +231,14 @@ def run_load(port, path, sessions, org_names, duration, ok) -> dict:
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     start[0] = time.perf_counter()
     barrier.wait()
-    for thread in pool:
-        thread.join(timeout=duration + 120)
+    limit = time.monotonic() + duration + 120
+    try:
+        for thread in pool:
+            while thread.is_alive() and time.monotonic() < limit:
+                thread.join(timeout=0.2)  # short waits: a signal handler runs promptly
+    except BaseException:
+        _stop.set()  # Ctrl-C or a signal: let the client threads go, then the caller stops the servers
+        raise
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
     done = [r for r in results if r is not None]
     elapsed = max(r[3] for r in done) - start[0]

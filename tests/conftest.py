@@ -6,6 +6,7 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from eventops import create_app
@@ -57,9 +58,19 @@ def app_config():
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in production (its own g and db session),
+    while the test keeps the app context the fixture pushed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, app_config):
     app = create_app(config_for(database_url, **app_config))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         try:
             limiter.reset()

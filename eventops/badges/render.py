@@ -166,8 +166,9 @@ def render(badges, *, layout_name="standard", sheet="a4", title="Badges") -> byt
     return out.getvalue()
 
 
-def chunks(badges, size=CHUNK):
-    """Split an iterable of badges into lists of at most ``size``."""
+def chunks(badges, size=None):
+    """Split an iterable of badges into lists of at most ``size`` (CHUNK by default)."""
+    size = size or CHUNK
     batch = []
     for badge in badges:
         batch.append(badge)
