@@ -9,11 +9,15 @@ from sqlalchemy import select
 
 from ..accounts import services as accounts
 from ..accounts.models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, User
-from ..core.timeutil import local_to_utc, now_utc
+from ..core.timeutil import freeze_now, local_to_utc, now_utc
 from ..events import services as events
 from ..events.models import Event
 from ..extensions import db
+from ..badges import services as badges
+from ..badges.models import Badge
+from ..checkin import services as checkin
 from ..ledger import services as ledger
+from ..registration.models import Registration
 from ..registration import services as registrations
 from ..registration.validation import RegistrationData
 from . import data
@@ -97,7 +101,27 @@ def seed(people=860, seed_value=2025):
             email=f"vip{index + 1:02d}@example.cn", category="vip", tags=["成果转化"],
             answers={str(questions[0].id): "yes"}), source="import")
     _signings(event, start, clerk, organizer)
+    _arrivals(event, start, door, organizer, rng)
     return event, True
+
+
+def _arrivals(event, start, door, organizer, rng, count=320):
+    """Gates, badges for everyone, and the first arrivals of the morning (for the live numbers)."""
+    gates = [checkin.add_gate(event, name, actor=organizer) for name in ("东门", "南门", "贵宾通道")]
+    badges.issue_missing(event)
+    db.session.flush()
+    people = db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.status == "approved").order_by(Registration.id)).all()
+    codes = dict(db.session.execute(select(Badge.registration_id, Badge.code).where(Badge.event_id == event.id)).all())
+    try:
+        for index, person in enumerate(rng.sample(people, min(count, len(people)))):
+            minutes = min(rng.gammavariate(3, 12), 110)   # most arrive 20-50 minutes before the start
+            freeze_now(start - timedelta(minutes=95 - minutes))
+            gate = gates[2] if person.category == "vip" else gates[index % 2]
+            checkin.scan(event, gate=gate, nonce=f"demo-arrival-{index:05d}", code=codes[person.id], user=door)
+    finally:
+        freeze_now(None)
+
 
 
 def _signings(event, start, clerk, organizer):

@@ -1,6 +1,8 @@
 from sqlalchemy import func, select
 
 from eventops.demo import cli as demo
+from eventops.checkin import services as checkin
+from eventops.checkin import stats
 from eventops.extensions import db
 from eventops.ledger import services as ledger
 from eventops.organisations.models import Organisation
@@ -22,6 +24,7 @@ def test_demo_event_is_the_alliance_day(app):
     summary = ledger.summary(event)
     assert summary["total_fen"] > 150_000_000 * 100 and summary["contracts"] == 5
     assert ledger.verify(event) == []
+    assert 300 <= stats.arrived(event) <= 320 and len(checkin.gates_of(event)) == 3
     with app.test_request_context():
         _event, again = demo.seed()
     assert not again
