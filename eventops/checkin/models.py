@@ -1,8 +1,7 @@
-from sqlalchemy import DDL, ForeignKey, Index, Integer, String, UniqueConstraint, text
-from sqlalchemy import event as sa_event
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.db import UTCDateTime
+from ..core.db import UTCDateTime, append_only
 from ..core.timeutil import now_utc
 from ..extensions import db
 
@@ -87,20 +86,4 @@ class Scan(db.Model):
     at = mapped_column(UTCDateTime, nullable=False)
 
 
-_APPEND_ONLY_SQL = {
-    "postgresql": [
-        """CREATE OR REPLACE FUNCTION scans_append_only() RETURNS trigger AS $$
-           BEGIN RAISE EXCEPTION 'scans are append-only'; END $$ LANGUAGE plpgsql""",
-        """CREATE TRIGGER scans_append_only BEFORE UPDATE OR DELETE ON scans
-           FOR EACH ROW EXECUTE FUNCTION scans_append_only()""",
-    ],
-    "sqlite": [
-        """CREATE TRIGGER scans_no_update BEFORE UPDATE ON scans
-           BEGIN SELECT RAISE(ABORT, 'scans are append-only'); END""",
-        """CREATE TRIGGER scans_no_delete BEFORE DELETE ON scans
-           BEGIN SELECT RAISE(ABORT, 'scans are append-only'); END""",
-    ],
-}
-for _dialect, _statements in _APPEND_ONLY_SQL.items():
-    for _statement in _statements:
-        sa_event.listen(Scan.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+append_only(Scan.__table__, "scans")

@@ -1,7 +1,7 @@
 """Column types and helpers shared by every domain's models."""
 from datetime import timezone
 
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DDL, DateTime, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -73,3 +73,25 @@ def begin_write() -> None:
     SAVEPOINT outside a transaction would commit on release. PostgreSQL needs nothing."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(text("UPDATE events SET lock_version = lock_version WHERE 1 = 0"))
+
+
+def append_only(table, name: str) -> None:
+    """Make the database refuse UPDATE and DELETE on ``table`` (triggers on PostgreSQL and SQLite),
+    where the schema comes from create_all. Migrations write the same triggers out in full."""
+    statements = {
+        "postgresql": [
+            f"""CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$
+               BEGIN RAISE EXCEPTION '{name} are append-only'; END $$ LANGUAGE plpgsql""",
+            f"""CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {table.name}
+               FOR EACH ROW EXECUTE FUNCTION {name}_append_only()""",
+        ],
+        "sqlite": [
+            f"""CREATE TRIGGER {name}_no_update BEFORE UPDATE ON {table.name}
+               BEGIN SELECT RAISE(ABORT, '{name} are append-only'); END""",
+            f"""CREATE TRIGGER {name}_no_delete BEFORE DELETE ON {table.name}
+               BEGIN SELECT RAISE(ABORT, '{name} are append-only'); END""",
+        ],
+    }
+    for dialect, ddl in statements.items():
+        for statement in ddl:
+            event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..accounts.models import EventRole
 from ..core.errors import DomainError, InvalidInput
+from ..core.forms import attach_errors
 from ..core.models import AuditEntry, MailMessage
 from ..core.permissions import can, require
 from ..core.timeutil import local_to_utc, to_zone
@@ -79,15 +80,6 @@ def _form_to_data(form, tz):
         interest_tags=(form.interest_tags.data or "").splitlines())
 
 
-def _attach_errors(form, errors):
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            flash(message, "error")
-
-
 def _valid_timezone(form):
     tz = (form.timezone.data or "").strip()
     if tz not in available_timezones():
@@ -112,7 +104,7 @@ def create():
             return redirect(url_for("events.dashboard", slug=event.slug))
         except InvalidInput as exc:
             db.session.rollback()
-            _attach_errors(form, exc.errors)
+            attach_errors(form, exc.errors)
     return render_template("events/edit.html", form=form, event=None), 400 if form.errors else 200
 
 
@@ -154,7 +146,7 @@ def edit(slug):
             return redirect(url_for("events.dashboard", slug=event.slug))
         except InvalidInput as exc:
             db.session.rollback()
-            _attach_errors(form, exc.errors)
+            attach_errors(form, exc.errors)
     return render_template("events/edit.html", form=form, event=event), 400 if form.errors else 200
 
 
@@ -174,7 +166,7 @@ def questions(slug):
             return redirect(url_for("events.questions", slug=slug))
         except InvalidInput as exc:
             db.session.rollback()
-            _attach_errors(form, exc.errors)
+            attach_errors(form, exc.errors)
     return render_template("events/questions.html", event=event, form=form, action_form=ActionForm()), \
         400 if form.errors else 200
 
@@ -208,7 +200,7 @@ def team(slug):
             return redirect(url_for("events.team", slug=slug))
         except DomainError as exc:
             db.session.rollback()
-            _attach_errors(form, {exc.field or "role": exc.message})
+            attach_errors(form, {exc.field or "role": exc.message})
     grants = db.session.scalars(select(EventRole).where(EventRole.event_id == event.id)
                                 .order_by(EventRole.role, EventRole.id)).all()
     return render_template("events/team.html", event=event, form=form, grants=grants,

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DDL, JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy import event as sa_event
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.db import UTCDateTime
+from ..core.db import UTCDateTime, append_only
 from ..core.timeutil import now_utc
 from ..extensions import db
 
@@ -115,22 +114,4 @@ class LedgerTotal(db.Model):
     undisclosed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# The database itself refuses to change or remove a ledger entry. The migration creates the same
-# triggers; these listeners create them where the schema comes from create_all (the tests).
-_APPEND_ONLY_SQL = {
-    "postgresql": [
-        """CREATE OR REPLACE FUNCTION ledger_entries_append_only() RETURNS trigger AS $$
-           BEGIN RAISE EXCEPTION 'ledger entries are append-only'; END $$ LANGUAGE plpgsql""",
-        """CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
-           FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only()""",
-    ],
-    "sqlite": [
-        """CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
-           BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END""",
-        """CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
-           BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END""",
-    ],
-}
-for _dialect, _statements in _APPEND_ONLY_SQL.items():
-    for _statement in _statements:
-        sa_event.listen(LedgerEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+append_only(LedgerEntry.__table__, "ledger_entries")

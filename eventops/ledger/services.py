@@ -88,9 +88,13 @@ def _by_key(event, key):
                                                        LedgerEntry.idempotency_key == key))
 
 
-def _check_key(key):
+def _begin(event, key) -> tuple[LedgerHead, LedgerEntry | None]:
+    """Every append starts here: check the idempotency key, take the lock, and find the entry this
+    key already made (a double click or a retry), if any."""
     if not isinstance(key, str) or not KEY.match(key):
         raise LedgerError("idempotency_key", _("The form is incomplete. Please reload the page and try again."))
+    head = _lock_head(event)
+    return head, _by_key(event, key)
 
 
 def _append(event, head, actor, key, **values) -> LedgerEntry:
@@ -181,9 +185,7 @@ def _follow_up(record, kind):
 
 def record(event, data: ContractData, *, actor, key: str) -> tuple[LedgerEntry, bool]:
     """Record a signed contract. Returns (entry, created); a repeated key returns the first entry."""
-    _check_key(key)
-    head = _lock_head(event)
-    existing = _by_key(event, key)
+    head, existing = _begin(event, key)
     if existing is not None:
         return existing, False
     values = _clean(event, data)
@@ -207,9 +209,7 @@ def _record_of(event, entry_id) -> LedgerEntry:
 
 def reverse(event, entry_id: int, *, actor, key: str, reason: str = "") -> tuple[LedgerEntry, bool]:
     """Append a reversal that cancels a contract entry."""
-    _check_key(key)
-    head = _lock_head(event)
-    existing = _by_key(event, key)
+    head, existing = _begin(event, key)
     if existing is not None:
         return existing, False
     target = _record_of(event, entry_id)
@@ -227,9 +227,7 @@ def reverse(event, entry_id: int, *, actor, key: str, reason: str = "") -> tuple
 
 def correct(event, entry_id: int, data: ContractData, *, actor, key: str, reason: str = "") -> tuple[LedgerEntry, bool]:
     """A correction: a reversal of the entry, then a new contract entry that points at it."""
-    _check_key(key)
-    head = _lock_head(event)
-    existing = _by_key(event, key)
+    head, existing = _begin(event, key)
     if existing is not None:
         return existing, False
     values = _clean(event, data)
@@ -248,9 +246,7 @@ def correct(event, entry_id: int, data: ContractData, *, actor, key: str, reason
 
 def confirm(event, entry_id: int, *, actor, key: str) -> tuple[LedgerEntry, bool]:
     """A second person confirms a contract entry; from then on it counts."""
-    _check_key(key)
-    head = _lock_head(event)
-    existing = _by_key(event, key)
+    head, existing = _begin(event, key)
     if existing is not None:
         return existing, False
     target = _record_of(event, entry_id)

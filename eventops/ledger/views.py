@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.errors import DomainError, InvalidInput
+from ..core.forms import attach_errors
 from ..core.permissions import can, require
 from ..core.timeutil import local_to_utc, now_utc, to_zone
 from ..events.views import get_event_or_404
 from ..extensions import db
-from ..registration.views import attach_errors
 from . import reports, services
 from .forms import PARTY_FIELDS, ConfirmForm, ContractForm, ReverseForm, SessionForm
 from .models import KIND_RECORD, LedgerEntry

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..checkin.models import CheckIn
 from ..core import audit
 from ..core.errors import DomainError, InvalidInput
+from ..core.forms import attach_errors
 from ..core.permissions import can, require
 from ..core.timeutil import now_utc, to_zone
 from ..events.forms import ActionForm
@@ -20,7 +21,7 @@ from ..extensions import db
 from . import csvio, queries, services
 from .forms import FilterForm, ImportUploadForm, registration_form_class
 from .models import STATUSES, ImportBatch, Registration
-from .views import attach_errors, form_to_data, organisation_suggestions
+from .views import form_to_data, organisation_suggestions
 
 bp = Blueprint("backoffice", __name__, url_prefix="/manage/<slug>")
 

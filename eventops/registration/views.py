@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..core.errors import DomainError, InvalidInput
+from ..core.forms import attach_errors
 from ..events.forms import ActionForm
 from ..events.models import CATEGORIES
 from ..events.services import by_slug
@@ -33,15 +34,6 @@ def form_to_data(form, event) -> RegistrationData:
         category=form.category.data if hasattr(form, "category") else "",
         tags=form.tags.data or [],
         answers={str(q.id): getattr(form, f"q_{q.id}").data for q in event.questions})
-
-
-def attach_errors(form, errors: dict):
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            flash(message, "error")
 
 
 def organisation_suggestions(limit=1000):
