@@ -54,6 +54,7 @@ class Config:
     RATELIMIT_ENABLED = _bool("EVENTOPS_RATELIMIT", True)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    FAILED_SCAN_LIMIT = os.environ.get("EVENTOPS_FAILED_SCAN_LIMIT", "30 per minute")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("EVENTOPS_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
     SMTP_HOST = os.environ.get("EVENTOPS_SMTP_HOST")
     SMTP_PORT = int(os.environ.get("EVENTOPS_SMTP_PORT", "587"))
