@@ -73,7 +73,12 @@ def machine() -> dict:
     for line in _cmd("free", "-h").splitlines():
         if line.startswith("Mem:"):
             mem = line.split()[1]
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = ""
     return {"nproc": _cmd("nproc") or str(os.cpu_count()), "mem_total": mem, "cpu": cpu or platform.processor(),
+            "loadavg": load,
             "date": _cmd("date", "-u") or datetime.now(timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y"),
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
 
@@ -289,7 +294,8 @@ def results_section(results: dict) -> str:
         r = results[k]
         m = r["machine"]
         parts.append(f"- **{DB_LABEL[k]}** ({r.get('version', '')}), run {m['date']}: {m['nproc']} CPUs "
-                     f"({m['cpu']}), {m['mem_total']} memory, Python {m['python']}; {r['rows']:,} registrations "
+                     f"({m['cpu']}), {m['mem_total']} memory, Python {m['python']}; load average {m.get('loadavg', '?')} at the "
+                     f"start, {m.get('loadavg_end', '?')} after this database; {r['rows']:,} registrations "
                      f"in one event; {r.get('load', {}).get('threads', '—')} client threads, "
                      f"{r.get('load', {}).get('rounds', '—')} × {r.get('load', {}).get('duration_s', '—')} s per app"
                      + ("; ANALYZE run after the import." if r.get("analyzed") else "."))
@@ -382,7 +388,7 @@ def main(argv=None):
             started = time.monotonic()
             try:
                 fresh[kind] = bench_database(kind, args, log)
-                fresh[kind]["machine"] = info
+                fresh[kind]["machine"] = dict(info, loadavg_end=" ".join(Path("/proc/loadavg").read_text().split()[:3]))
                 fresh[kind]["seconds"] = time.monotonic() - started
             except Exception:
                 traceback.print_exc()

@@ -14,6 +14,10 @@ from .accounts.views import bp as accounts_bp
 from .api import register_api
 from .badges.views import bp as badges_bp
 from .checkin.views import bp as checkin_bp
+from .exhibitors.models import DEMAND_KINDS, DEMAND_STATUSES, ZONES
+from .exhibitors.views_manage import bp as showcase_bp
+from .exhibitors.views_portal import bp as portal_bp
+from .exhibitors.views_public import bp as exhibitors_bp
 from .config import INSTANCE, Config
 from .core.money import format_cn_units, format_cny, to_cn_units
 from .core.permissions import can
@@ -86,6 +90,9 @@ def _register_blueprints(app):
     app.register_blueprint(ledger_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(exhibitors_bp)
+    app.register_blueprint(showcase_bp)
+    app.register_blueprint(portal_bp)
     register_api(app)
 
 
@@ -152,7 +159,8 @@ def _register_template_helpers(app):
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
         can=lambda permission, event: can(current_user, permission, event),
-        categories=CATEGORIES, org_types=ORG_TYPES, statuses=STATUSES, contract_categories=CONTRACT_CATEGORIES)
+        categories=CATEGORIES, org_types=ORG_TYPES, statuses=STATUSES, contract_categories=CONTRACT_CATEGORIES, zones=ZONES,
+        demand_kinds=DEMAND_KINDS, demand_statuses=DEMAND_STATUSES)
 
     @app.context_processor
     def helpers():

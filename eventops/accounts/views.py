@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
 from ..events import services as events
+from ..exhibitors import services as exhibitor_services
 from ..extensions import db, limiter
 from . import services
 from .forms import ForgotForm, LoginForm, ResetForm
@@ -67,6 +68,10 @@ def logout():
 @login_required
 def home():
     my_events = events.events_for(current_user)
+    if not my_events and not current_user.is_admin:
+        profile = exhibitor_services.latest_profile_of(current_user)
+        if profile is not None:  # an exhibitor manager
+            return redirect(url_for("portal.organisation", slug=profile.event.slug, org_id=profile.organisation_id))
     if len(my_events) == 1 and not current_user.is_admin:
         return redirect(url_for("events.dashboard", slug=my_events[0].slug))
     return redirect(url_for("events.manage_index"))

@@ -1,9 +1,13 @@
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A link for a mail: under EVENTOPS_BASE_URL when set, else the request's host."""
+    """A link for a mail: under EVENTOPS_BASE_URL when set, else the request's host. Works outside
+    a request too (command line, background work) when EVENTOPS_BASE_URL is set."""
     base = current_app.config.get("BASE_URL")
+    if not has_request_context():
+        with current_app.test_request_context(base_url=base or "http://localhost"):
+            return url_for(endpoint, _external=True, **values)
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)

@@ -1,0 +1,231 @@
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime
+from ..core.timeutil import now_utc
+from ..extensions import db
+
+PROFILE_STATUSES = {"draft": _l("Draft"), "submitted": _l("Awaiting review"), "published": _l("Published"),
+                    "rejected": _l("Returned for changes")}
+ZONES = {"hospitals": _l("Alliance hospitals"), "companies": _l("Companies"), "districts": _l("District boards"),
+         "achievements": _l("Achievements showcase")}
+DEMAND_KINDS = {"technology_need": _l("Technology need"), "cooperation_offer": _l("Cooperation offer"),
+                "trial_site_need": _l("Trial-site need")}
+DEMAND_STATUSES = {"submitted": _l("Awaiting review"), "published": _l("Published"), "rejected": _l("Not published")}
+
+
+class ExhibitorProfile(db.Model):
+    """What an organisation shows at one event; public only once an organizer has published it."""
+
+    __tablename__ = "exhibitor_profiles"
+    __table_args__ = (UniqueConstraint("event_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    summary_zh: Mapped[str] = mapped_column(Text, default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    #: hospitals: GCP-certified specialties; companies: technical fields
+    specialties = mapped_column(JSON, nullable=False, default=list)
+    tags = mapped_column(JSON, nullable=False, default=list)
+    trial_capacity: Mapped[str] = mapped_column(Text, default="")   # hospitals
+    projects: Mapped[str] = mapped_column(Text, default="")         # technology-transfer projects
+    needs: Mapped[str] = mapped_column(Text, default="")            # drug and device needs
+    products: Mapped[str] = mapped_column(Text, default="")         # companies
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    cooperation: Mapped[str] = mapped_column(Text, default="")      # cooperation intentions
+    #: lower-cased text of everything searchable, kept in step by the service
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    logo_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id", ondelete="SET NULL"))
+    review_note: Mapped[str] = mapped_column(String(500), default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at = mapped_column(UTCDateTime)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    organisation = relationship("Organisation", lazy="joined")
+    event = relationship("Event")
+
+    @property
+    def status_label(self):
+        return PROFILE_STATUSES.get(self.status, self.status)
+
+
+class Upload(db.Model):
+    """A logo or brochure, kept in the database (every machine serves it); type checked by content."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))          # logo, brochure
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))  # image/png, image/jpeg, application/pdf only
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data = mapped_column(LargeBinary, nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
+class Booth(db.Model):
+    """A booth of the corridor, positioned in metres on the floor plan."""
+
+    __tablename__ = "booths"
+    __table_args__ = (UniqueConstraint("event_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(16))
+    zone: Mapped[str] = mapped_column(String(16))
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    width: Mapped[float] = mapped_column(Float, default=3)
+    depth: Mapped[float] = mapped_column(Float, default=2)
+    #: the exhibitor at this booth; set only by a conditional UPDATE (never two at once)
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("exhibitor_profiles.id", ondelete="SET NULL"), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")  # district boards: 越秀 ...
+
+    profile = relationship("ExhibitorProfile")
+
+    @property
+    def zone_label(self):
+        return ZONES.get(self.zone, self.zone)
+
+
+class BoothApplication(db.Model):
+    __tablename__ = "booth_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("exhibitor_profiles.id", ondelete="CASCADE"))
+    #: booth codes in order of preference, or a zone
+    preferences = mapped_column(JSON, nullable=False, default=list)
+    zone: Mapped[str] = mapped_column(String(16), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, assigned, declined
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    profile = relationship("ExhibitorProfile")
+
+
+class PrincipalInvestigator(db.Model):
+    __tablename__ = "principal_investigators"
+    __table_args__ = (Index("ix_principal_investigators_event", "event_id", "hospital_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    department: Mapped[str] = mapped_column(String(100), default="")
+    specialty: Mapped[str] = mapped_column(String(100), default="")
+    research_areas = mapped_column(JSON, nullable=False, default=list)
+    trial_experience: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    hospital = relationship("Organisation", lazy="joined")
+
+
+class Demand(db.Model):
+    """A need or an offer published on the demand board after review."""
+
+    __tablename__ = "demands"
+    __table_args__ = (Index("ix_demands_event_status", "event_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags = mapped_column(JSON, nullable=False, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    organisation = relationship("Organisation", lazy="joined")
+    event = relationship("Event")
+
+    @property
+    def kind_label(self):
+        return DEMAND_KINDS.get(self.kind, self.kind)
+
+
+class Recommendation(db.Model):
+    """A counterpart recommended for a published demand, with why."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (UniqueConstraint("demand_id", "profile_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"))
+    profile_id: Mapped[int] = mapped_column(ForeignKey("exhibitor_profiles.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    reasons = mapped_column(JSON, nullable=False, default=list)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    profile = relationship("ExhibitorProfile")
+    demand = relationship("Demand")
+
+
+class Notice(db.Model):
+    """An in-app notice for an organisation's managers (the targeted push of the demand board)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_org", "organisation_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    read_at = mapped_column(UTCDateTime)
+
+
+class MeetingRequest(db.Model):
+    """A wish to meet a PI, an exhibitor or a demand's owner, stored until the meetings scheduler
+    takes it up."""
+
+    __tablename__ = "meeting_requests"
+    __table_args__ = (Index("ix_meeting_requests_event", "event_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: who asks: a visitor (name and contact) or an organisation (exhibitor managers, one click)
+    from_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    from_name: Mapped[str] = mapped_column(String(50), default="")
+    from_contact: Mapped[str] = mapped_column(String(255), default="")
+    #: whom: a PI, an exhibitor profile or a demand
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    to_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    from_organisation = relationship("Organisation", foreign_keys=[from_organisation_id])
+    to_organisation = relationship("Organisation", foreign_keys=[to_organisation_id])
+
+
+class Lead(db.Model):
+    """A visitor whose badge an exhibitor scanned at the booth, with the visitor's consent."""
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("profile_id", "registration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    profile_id: Mapped[int] = mapped_column(ForeignKey("exhibitor_profiles.id", ondelete="CASCADE"))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    consent_at = mapped_column(UTCDateTime, nullable=False)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    registration = relationship("Registration")

@@ -1,0 +1,376 @@
+"""Exhibitor profiles, uploads, booths, PIs, meeting requests and leads. Services flush; the
+caller commits once. ``actor`` is the acting user; exhibitor managers act for their organisation."""
+import hashlib
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..accounts.models import OrganisationManager
+from ..badges.codes import parse
+from ..badges.models import Badge
+from ..core import audit
+from ..core.errors import DomainError, InvalidInput
+from ..core.timeutil import now_utc
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..registration.models import STATUS_CANCELLED, Registration
+from ..registration.validation import clean_text
+from .models import (ZONES, Booth, BoothApplication, ExhibitorProfile, Lead, MeetingRequest,
+                     PrincipalInvestigator, Upload)
+
+MAX_LOGO = 2 * 1024 * 1024
+MAX_BROCHURE = 10 * 1024 * 1024
+TEXT_FIELDS = ("summary_zh", "summary_en", "trial_capacity", "projects", "needs", "products", "strengths", "cooperation")
+
+
+class ExhibitorError(DomainError):
+    pass
+
+
+def fold(text: str) -> str:
+    """NFKC, lower case, no control characters (a NUL would end SQLite's LIKE pattern)."""
+    return clean_text(text).lower()
+
+
+def like(term: str) -> str:
+    escaped = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _list(values, limit=30, length=40):
+    out = []
+    for value in values or []:
+        value = " ".join(str(value).split())[:length]
+        if value and value not in out:
+            out.append(value)
+    return out[:limit]
+
+
+# --- who manages what -------------------------------------------------------------------------
+
+def managed_organisations(user) -> list[Organisation]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(select(Organisation).join(
+        OrganisationManager, OrganisationManager.organisation_id == Organisation.id)
+        .where(OrganisationManager.user_id == user.id).order_by(Organisation.name)))
+
+
+def manages(user, organisation_id) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(db.session.scalar(select(OrganisationManager.id).where(
+        OrganisationManager.user_id == user.id, OrganisationManager.organisation_id == organisation_id)))
+
+
+def latest_profile_of(user) -> ExhibitorProfile | None:
+    """The most recent exhibitor profile of an organisation the user manages."""
+    return db.session.scalar(select(ExhibitorProfile).join(
+        OrganisationManager, OrganisationManager.organisation_id == ExhibitorProfile.organisation_id)
+        .where(OrganisationManager.user_id == user.id).order_by(ExhibitorProfile.id.desc()).limit(1))
+
+
+def add_manager(organisation, user, *, actor) -> OrganisationManager:
+    existing = db.session.scalar(select(OrganisationManager).where(
+        OrganisationManager.user_id == user.id, OrganisationManager.organisation_id == organisation.id))
+    if existing:
+        return existing
+    grant = OrganisationManager(user_id=user.id, organisation_id=organisation.id)
+    db.session.add(grant)
+    db.session.flush()
+    audit.record(actor, "exhibitor.manager", organisation, details={"user": user.email})
+    return grant
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+def profile_for(event, organisation) -> ExhibitorProfile:
+    profile = db.session.scalar(select(ExhibitorProfile).where(
+        ExhibitorProfile.event_id == event.id, ExhibitorProfile.organisation_id == organisation.id))
+    if profile is None:
+        profile = ExhibitorProfile(event_id=event.id, organisation_id=organisation.id, status="draft",
+                                   specialties=[], tags=[], updated_at=now_utc())
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def _index(profile):
+    parts = [profile.organisation.name, *profile.specialties, *profile.tags,
+             *(getattr(profile, f) or "" for f in TEXT_FIELDS)]
+    profile.search_text = fold(" ".join(parts))
+
+
+def update_profile(profile, data: dict, *, actor, submit=False) -> ExhibitorProfile:
+    """Save the manager's edits. Any change to a published profile sends it back for review:
+    nothing unreviewed is public."""
+    errors = {}
+    for name in TEXT_FIELDS:
+        value = (data.get(name) or "").strip()
+        if len(value) > 5000:
+            errors[name] = _("At most %(n)d characters.", n=5000)
+        setattr(profile, name, value)
+    profile.specialties = _list(data.get("specialties"))
+    profile.tags = _list(data.get("tags"))
+    if errors:
+        raise InvalidInput(errors)
+    _index(profile)
+    profile.updated_at = now_utc()
+    if submit or profile.status == "published":
+        profile.status = "submitted"
+    db.session.flush()
+    audit.record(actor, "exhibitor.profile.update", profile, event=profile.event, details={"status": profile.status})
+    return profile
+
+
+def review_profile(profile, *, publish: bool, note="", actor) -> ExhibitorProfile:
+    if profile.status not in ("submitted", "published", "rejected"):
+        raise ExhibitorError("not_submitted", _("This profile has not been submitted for review."))
+    profile.status = "published" if publish else "rejected"
+    profile.review_note = (note or "").strip()[:500]
+    profile.reviewed_by_id, profile.reviewed_at = actor.id, now_utc()
+    _index(profile)
+    db.session.flush()
+    audit.record(actor, "exhibitor.profile.publish" if publish else "exhibitor.profile.reject", profile,
+                 event=profile.event, details={"note": profile.review_note})
+    return profile
+
+
+def published_profile(event, profile_id) -> ExhibitorProfile | None:
+    profile = db.session.get(ExhibitorProfile, profile_id)
+    if profile is None or profile.event_id != event.id or profile.status != "published":
+        return None
+    return profile
+
+
+def search_profiles(event, *, q="", specialty="", tag="", org_type="", page=1, per_page=24):
+    query = (select(ExhibitorProfile).join(Organisation, ExhibitorProfile.organisation_id == Organisation.id)
+             .where(ExhibitorProfile.event_id == event.id, ExhibitorProfile.status == "published"))
+    for term in (q or "").split()[:5]:
+        query = query.where(ExhibitorProfile.search_text.like(like(term[:50]), escape="\\"))
+    if specialty:
+        query = query.where(ExhibitorProfile.search_text.like(like(specialty[:50]), escape="\\"))
+    if tag:
+        query = query.where(ExhibitorProfile.search_text.like(like(tag[:50]), escape="\\"))
+    if org_type:
+        query = query.where(Organisation.org_type == org_type)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.order_by(Organisation.name).limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return items, total
+
+
+# --- uploads ----------------------------------------------------------------------------------
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def save_upload(event, organisation, kind, filename, data: bytes, *, actor) -> Upload:
+    """Keep a logo (PNG or JPEG, 2 MB) or a brochure (PDF, 10 MB); the type comes from the bytes,
+    never from the name or the browser."""
+    allowed = {"logo": ({"image/png", "image/jpeg"}, MAX_LOGO), "brochure": ({"application/pdf"}, MAX_BROCHURE)}
+    if kind not in allowed:
+        raise ExhibitorError("kind", _("Unknown kind of file."))
+    types, limit = allowed[kind]
+    if not data:
+        raise ExhibitorError("empty", _("The file is empty."), field="file")
+    if len(data) > limit:
+        raise ExhibitorError("too_large", _("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)), field="file")
+    content_type = _sniff(data)
+    if content_type not in types:
+        message = _("A logo must be a PNG or JPEG image.") if kind == "logo" else _("A brochure must be a PDF file.")
+        raise ExhibitorError("type", message, field="file")
+    name = "".join(ch for ch in (filename or kind) if ch.isprintable() and ch not in '/\\"')[-100:] or kind
+    upload = Upload(event_id=event.id, organisation_id=organisation.id, kind=kind, filename=name,
+                    content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
+                    uploaded_by_id=actor.id, created_at=now_utc())
+    db.session.add(upload)
+    db.session.flush()
+    if kind == "logo":
+        profile = profile_for(event, organisation)
+        profile.logo_id = upload.id
+        if profile.status == "published":
+            profile.status = "submitted"
+    audit.record(actor, f"exhibitor.{kind}.upload", upload, event=event, details={"size": len(data)})
+    return upload
+
+
+def brochures(event, organisation_id):
+    return db.session.scalars(select(Upload).where(Upload.event_id == event.id, Upload.kind == "brochure",
+                                                   Upload.organisation_id == organisation_id).order_by(Upload.id)).all()
+
+
+# --- booths -----------------------------------------------------------------------------------
+
+def booths_of(event):
+    return db.session.scalars(select(Booth).where(Booth.event_id == event.id).order_by(Booth.zone, Booth.code)).all()
+
+
+def add_booth(event, *, code, zone, x, y, width=3.0, depth=2.0, label="", actor) -> Booth:
+    code = (code or "").strip().upper()[:16]
+    errors = {}
+    if not code:
+        errors["code"] = _("Please enter the booth code.")
+    elif db.session.scalar(select(Booth.id).where(Booth.event_id == event.id, Booth.code == code)):
+        errors["code"] = _("This booth code is taken.")
+    if zone not in ZONES:
+        errors["zone"] = _("Please choose a zone.")
+    try:
+        x, y, width, depth = (float(v) for v in (x, y, width, depth))
+        if not (0 <= x <= 500 and 0 <= y <= 500 and 0.5 <= width <= 50 and 0.5 <= depth <= 50):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["x"] = _("Position and size are metres on the floor plan (0–500; size 0.5–50).")
+    if errors:
+        raise InvalidInput(errors)
+    booth = Booth(event_id=event.id, code=code, zone=zone, x=x, y=y, width=width, depth=depth,
+                  label=(label or "").strip()[:100])
+    db.session.add(booth)
+    db.session.flush()
+    audit.record(actor, "booth.create", booth, event=event, details={"code": code})
+    return booth
+
+
+def apply_for_booth(profile, *, preferences, zone="", note="", actor) -> BoothApplication:
+    application = BoothApplication(event_id=profile.event_id, profile_id=profile.id,
+                                   preferences=_list(preferences, limit=5, length=16), zone=zone if zone in ZONES else "",
+                                   note=(note or "").strip()[:500], status="pending", created_at=now_utc())
+    db.session.add(application)
+    db.session.flush()
+    audit.record(actor, "booth.apply", application, event=profile.event, details={"preferences": application.preferences})
+    return application
+
+
+def assign_booth(event, booth_id, profile_id, *, actor) -> Booth:
+    """Give a free booth to an exhibitor. A conditional UPDATE: if two organizers assign the same
+    booth at once, the database lets exactly one of them have it."""
+    booth = db.session.get(Booth, booth_id)
+    profile = db.session.get(ExhibitorProfile, profile_id)
+    if booth is None or booth.event_id != event.id or profile is None or profile.event_id != event.id:
+        raise ExhibitorError("not_found", _("No such booth or exhibitor in this event."), status=404)
+    result = db.session.execute(update(Booth).where(Booth.id == booth.id, Booth.profile_id.is_(None))
+                                .values(profile_id=profile.id).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ExhibitorError("taken", _("Booth %(code)s is already assigned.", code=booth.code), status=409)
+    db.session.execute(update(BoothApplication).where(BoothApplication.profile_id == profile.id,
+                                                      BoothApplication.status == "pending").values(status="assigned"))
+    db.session.refresh(booth)
+    audit.record(actor, "booth.assign", booth, event=event, details={"code": booth.code, "profile": profile.id})
+    return booth
+
+
+def release_booth(event, booth, *, actor):
+    audit.record(actor, "booth.release", booth, event=event, details={"code": booth.code, "profile": booth.profile_id})
+    booth.profile_id = None
+    db.session.flush()
+
+
+def booth_of_organisation(event, organisation_id) -> Booth | None:
+    return db.session.scalar(select(Booth).join(ExhibitorProfile, Booth.profile_id == ExhibitorProfile.id).where(
+        Booth.event_id == event.id, ExhibitorProfile.organisation_id == organisation_id).order_by(Booth.code).limit(1))
+
+
+# --- PIs --------------------------------------------------------------------------------------
+
+def add_pi(event, hospital, *, name, department="", specialty="", research_areas=(), trial_experience="", actor=None):
+    name = " ".join((name or "").split())[:50]
+    if not name:
+        raise InvalidInput({"name": _("Please enter the PI's name.")})
+    if hospital.org_type != "hospital":
+        raise InvalidInput({"hospital": _("A PI belongs to a hospital.")})
+    pi = PrincipalInvestigator(event_id=event.id, hospital_id=hospital.id, name=name, department=department.strip()[:100],
+                               specialty=specialty.strip()[:100], research_areas=_list(research_areas),
+                               trial_experience=(trial_experience or "").strip()[:3000])
+    pi.search_text = fold(" ".join([name, hospital.name, pi.department, pi.specialty, *pi.research_areas, pi.trial_experience]))
+    db.session.add(pi)
+    db.session.flush()
+    if actor is not None:
+        audit.record(actor, "pi.create", pi, event=event, details={"name": name})
+    return pi
+
+
+def search_pis(event, *, q="", specialty="", hospital_id=None, page=1, per_page=30):
+    query = select(PrincipalInvestigator).where(PrincipalInvestigator.event_id == event.id)
+    for term in (q or "").split()[:5]:
+        query = query.where(PrincipalInvestigator.search_text.like(like(term[:50]), escape="\\"))
+    if specialty:
+        query = query.where(PrincipalInvestigator.search_text.like(like(specialty[:50]), escape="\\"))
+    if hospital_id:
+        query = query.where(PrincipalInvestigator.hospital_id == hospital_id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.order_by(PrincipalInvestigator.name).limit(per_page)
+                               .offset((max(page, 1) - 1) * per_page)).all()
+    return items, total
+
+
+# --- meeting requests -------------------------------------------------------------------------
+
+def request_meeting(event, *, target_kind, target_id, to_organisation_id, topic="", message="",
+                    from_organisation=None, from_name="", from_contact="") -> MeetingRequest:
+    errors = {}
+    if from_organisation is None:
+        if not (from_name or "").strip():
+            errors["from_name"] = _("Please enter your name.")
+        if not (from_contact or "").strip():
+            errors["from_contact"] = _("Please enter a mobile number or e-mail address.")
+    if from_organisation is not None and from_organisation.id == to_organisation_id:
+        errors["topic"] = _("You cannot ask your own organisation for a meeting.")
+    if errors:
+        raise InvalidInput(errors)
+    meeting = MeetingRequest(event_id=event.id, target_kind=target_kind, target_id=target_id,
+                             to_organisation_id=to_organisation_id, from_organisation=from_organisation,
+                             from_name=(from_name or "").strip()[:50], from_contact=(from_contact or "").strip()[:255],
+                             topic=(topic or "").strip()[:200], message=(message or "").strip()[:2000],
+                             created_at=now_utc())
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def meeting_requests(event):
+    return db.session.scalars(select(MeetingRequest).where(MeetingRequest.event_id == event.id)
+                              .order_by(MeetingRequest.created_at.desc())).all()
+
+
+# --- leads ------------------------------------------------------------------------------------
+
+def capture_lead(profile, code, *, consent: bool, note="", actor) -> tuple[Lead, bool]:
+    """An exhibitor scans a visitor's badge. Only with the visitor's consent; only badges of this
+    event. Scanning the same visitor twice keeps one lead."""
+    if not consent:
+        raise ExhibitorError("consent", _("Ask the visitor first: a lead is kept only with their consent."), field="consent")
+    parsed = parse(code)
+    badge = db.session.scalar(select(Badge).where(Badge.code == parsed, Badge.revoked_at.is_(None))) if parsed else None
+    registration = db.session.get(Registration, badge.registration_id) if badge else None
+    if registration is None or registration.event_id != profile.event_id or registration.status == STATUS_CANCELLED:
+        raise ExhibitorError("invalid", _("Not a valid badge of this event."), field="code")
+    existing = db.session.scalar(select(Lead).where(Lead.profile_id == profile.id, Lead.registration_id == registration.id))
+    if existing:
+        return existing, False
+    lead = Lead(event_id=profile.event_id, profile_id=profile.id, registration_id=registration.id, consent_at=now_utc(),
+                note=(note or "").strip()[:500], scanned_by_id=actor.id, created_at=now_utc())
+    db.session.add(lead)
+    db.session.flush()
+    return lead, True
+
+
+def leads_of(profile):
+    return db.session.scalars(select(Lead).where(Lead.profile_id == profile.id).order_by(Lead.created_at.desc())).all()
+
+
+def profiles_for_review(event):
+    return db.session.scalars(select(ExhibitorProfile).join(Organisation).where(
+        ExhibitorProfile.event_id == event.id).order_by(ExhibitorProfile.status, Organisation.name)).all()
+
+
+def applications(event):
+    return db.session.scalars(select(BoothApplication).where(BoothApplication.event_id == event.id)
+                              .order_by(BoothApplication.status.desc(), BoothApplication.created_at)).all()
+
+

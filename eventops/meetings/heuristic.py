@@ -1,0 +1,179 @@
+"""Heuristic placement: a weight-ordered greedy, then ejection-chain local search.
+
+The greedy takes requests heaviest first (the hardest to place first within a weight) and puts each
+in the free slot where its two participants and the tables are least in demand. The local search
+then tries, for each request left out, every candidate slot: it removes what blocks the slot (the
+participants' meetings there, one meeting of a participant at its cap, one meeting to free a table,
+one broker's meeting), places the request, and re-inserts the removed meetings wherever they fit.
+The move is kept only when the objective grows, so every pass is an improvement or the end.
+Everything is ordered by fixed keys: the same input gives the same plan.
+"""
+from __future__ import annotations
+
+import time
+
+from .plan import NONE, Plan
+
+
+def first_fit(plan: Plan):
+    """The baseline the benchmark compares with: requests in file order, first slot that fits."""
+    for r in range(plan.R):
+        if plan.slot_of[r] == NONE:
+            plan.try_insert(r)
+
+
+def greedy(plan: Plan):
+    inst = plan.inst
+    S = plan.S
+    todo = [r for r in plan.unplaced() if plan.options[r]]
+    # Static demand per participant and slot, and per slot: how much weight would like to be there.
+    press_p = [[0.0] * S for _ in inst.participants]
+    press_s = [0.0] * S
+    for r in todo:
+        share = plan.weight[r] / len(plan.options[r])
+        a, c = plan.ends[r]
+        for s in plan.options[r]:
+            press_p[a][s] += share
+            press_p[c][s] += share
+            press_s[s] += share
+    plan.press_p, plan.press_s = press_p, press_s
+    todo.sort(key=lambda r: (-plan.weight[r], len(plan.options[r]), r))
+    for r in todo:
+        a, c = plan.ends[r]
+        best, best_score = None, None
+        for s in plan.options[r]:
+            b = plan.fits(r, s)
+            if b is None:
+                continue
+            score = press_p[a][s] + press_p[c][s] + press_s[s] / (plan.tfree[s] + 1)
+            if best_score is None or score < best_score:
+                best, best_score = (s, b), score
+        if best is not None:
+            plan.place(r, *best)
+
+
+def _slot_order(plan: Plan, r: int) -> list[int]:
+    press_p = getattr(plan, "press_p", None)
+    if press_p is None:
+        return plan.options[r]
+    a, c = plan.ends[r]
+    return sorted(plan.options[r], key=lambda s: (press_p[a][s] + press_p[c][s], s))
+
+
+def _cheapest(plan: Plan, cands, exclude) -> int | None:
+    best = None
+    for q in cands:
+        if q == NONE or plan.fixed[q] or q in exclude:
+            continue
+        key = (plan.weight[q], -len(plan.options[q]), q)
+        if best is None or key < best[0]:
+            best = (key, q)
+    return None if best is None else best[1]
+
+
+def _ejection_set(plan: Plan, r: int, s: int) -> list[int] | None:
+    """The meetings to remove so that r fits in slot s (None when a fixed meeting is in the way)."""
+    a, c = plan.ends[r]
+    out: list[int] = []
+    for p in (a, c):
+        q = plan.pbusy[p][s]
+        if q != NONE:
+            if plan.fixed[q]:
+                return None
+            if q not in out:
+                out.append(q)
+    for p in (a, c):
+        count = plan.pcount[p] - sum(1 for q in out if p in plan.ends[q])
+        if count >= plan.pcap[p]:
+            q = _cheapest(plan, plan.pbusy[p], out)
+            if q is None:
+                return None
+            out.append(q)
+    if plan.tfree[s] + sum(1 for q in out if plan.slot_of[q] == s) <= 0:
+        q = _cheapest(plan, plan.at_slot[s], out)
+        if q is None:
+            return None
+        out.append(q)
+    if plan.needs[r]:
+        best = None
+        for k in plan.elig[r]:
+            if not plan.bav[k][s] or plan.bcap[k] == 0:
+                continue
+            extra = []
+            holder = plan.bbusy[k][s]
+            if holder != NONE and holder not in out:
+                if plan.fixed[holder]:
+                    continue
+                extra.append(holder)
+            used = plan.bcount[k] - sum(1 for q in out + extra if plan.broker_of[q] == k)
+            if used >= plan.bcap[k]:
+                q = _cheapest(plan, [q for q in plan.bbusy[k] if q != NONE and plan.broker_of[q] == k], out + extra)
+                if q is None:
+                    continue
+                extra.append(q)
+            cost = sum(plan.weight[q] for q in extra)
+            if best is None or cost < best[0]:
+                best = (cost, extra)
+                if cost == 0:
+                    break
+        if best is None:
+            return None
+        out.extend(best[1])
+    return out
+
+
+def try_eject(plan: Plan, r: int, s: int) -> bool:
+    """Place r in slot s by removing what blocks it and re-inserting that elsewhere; keep the move
+    only if the objective grows."""
+    out = _ejection_set(plan, r, s)
+    if out is None:
+        return False
+    before = plan.objective
+    plan.begin()
+    for q in out:
+        plan.remove(q)
+    b = plan.fits(r, s)
+    if b is None:  # should not happen: the set was computed to free the slot
+        plan.rollback()
+        return False
+    plan.place(r, s, b)
+    for q in sorted(out, key=lambda q: (-plan.weight[q], len(plan.options[q]), q)):
+        plan.try_insert(q, _slot_order(plan, q))
+    if plan.objective > before:
+        plan.commit()
+        return True
+    plan.rollback()
+    return False
+
+
+def improve(plan: Plan, deadline: float, max_passes: int = 8) -> int:
+    """Ejection-chain local search until a pass finds nothing, ``max_passes`` or the deadline.
+    Returns the number of passes run."""
+    passes = 0
+    for passes in range(1, max_passes + 1):
+        improved = False
+        todo = [r for r in plan.unplaced() if plan.options[r]]
+        todo.sort(key=lambda r: (-plan.weight[r], len(plan.options[r]), r))
+        for r in todo:
+            if time.monotonic() > deadline:
+                return passes
+            if plan.slot_of[r] != NONE:
+                continue
+            if plan.try_insert(r, _slot_order(plan, r)):
+                improved = True
+                continue
+            for s in _slot_order(plan, r):
+                if try_eject(plan, r, s):
+                    improved = True
+                    break
+        if not improved:
+            break
+    return passes
+
+
+def fill(plan: Plan):
+    """Insert every left-out request that fits as things stand (heaviest first)."""
+    todo = [r for r in plan.unplaced() if plan.options[r]]
+    todo.sort(key=lambda r: (-plan.weight[r], len(plan.options[r]), r))
+    for r in todo:
+        plan.try_insert(r, _slot_order(plan, r))
