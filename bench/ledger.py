@@ -201,12 +201,36 @@ def entry_count(app, event_id):
 
 # --- 1. recording --------------------------------------------------------------------------------
 
+def autovacuum_is_on(url):
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        on = conn.scalar(text("SHOW autovacuum")) == "on"
+    engine.dispose()
+    return on
+
+
+def maintenance(url):
+    """What autovacuum would do on a server where it runs: fresh statistics (and so fresh plans: an
+    ANALYZE invalidates the prepared statements' cached plans) and dead head/total row versions
+    removed. Only used on PostgreSQL when the server has autovacuum off, as this bench server does."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM (ANALYZE) ledger_heads, ledger_totals"))
+        conn.execute(text("ANALYZE ledger_entries, audit_entries"))
+    engine.dispose()
+
+
 def record_loop(app, ids, args):
     """Single thread, one commit per entry, up to args.entries; see the module docstring."""
     out = {"mode": "", "measured_entries": 0, "measured_s": 0.0, "filled_entries": 0, "fill_s": 0.0,
            "fill_commit_every": 500, "checkpoints": []}
     target = args.entries
     check_at = min(args.projection_after, target)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    manual = url.startswith("postgresql") and not autovacuum_is_on(url)
+    out["maintenance"] = "manual VACUUM/ANALYZE at 1,000 and every 5,000 entries (autovacuum is off)" if manual \
+        else ""
+    out["maintenance_s"] = 0.0
     with Recorder(app, ids, "single", 1) as rec:
         t0 = time.perf_counter()
         last = t0
@@ -214,6 +238,13 @@ def record_loop(app, ids, args):
         while i < target:
             rec.record()
             i += 1
+            if manual and (i == 1000 or i % 5000 == 0):
+                m0 = time.perf_counter()
+                maintenance(url)
+                spent = time.perf_counter() - m0
+                out["maintenance_s"] += spent
+                t0 += spent   # not part of the recording figure: autovacuum runs in the background
+                last += spent
             if i % 5000 == 0 or i == check_at:
                 now = time.perf_counter()
                 out["checkpoints"].append((i, now - t0, 5000 / (now - last) if i % 5000 == 0 else None))
@@ -235,6 +266,8 @@ def record_loop(app, ids, args):
                     rec.record(commit=False)
                     i += 1
                 db.session.commit()
+                if manual and i % 5000 == 0:
+                    maintenance(url)
                 if i % 10000 == 0:
                     log(f"  filled to {i:,}")
             out["filled_entries"] = i - out["measured_entries"]
@@ -276,6 +309,55 @@ def contention(app, ids, threads, seconds):
     latencies = [x for r in results if r for x in r[0]]
     errors = [x for r in results if r for x in r[1]]
     return {"threads": threads, "seconds": elapsed, "entries": len(latencies),
+            "entries_per_s": len(latencies) / elapsed, "p50_ms": percentile(latencies, .5) * 1000,
+            "p95_ms": percentile(latencies, .95) * 1000, "max_ms": max(latencies) * 1000 if latencies else 0,
+            "errors": len(errors), "error_samples": errors[:3]}
+
+
+def _process_worker(url, ids, index, ready, go, seconds, queue):
+    app = create_app(bench_config(url))
+    latencies, errors = [], []
+    with Recorder(app, ids, f"p-{index}", 200 + index) as rec:
+        rec.event.slug, rec.clerk.email  # loaded before the start
+        ready.release()
+        go.wait(120)
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            try:
+                rec.record()
+                latencies.append(time.perf_counter() - t0)
+            except Exception as exc:  # counted and reported
+                db.session.rollback()
+                errors.append(repr(exc)[:200])
+    queue.put((latencies, errors))
+
+
+def contention_processes(url, ids, processes, seconds):
+    """Like ``contention`` but with separate processes (as gunicorn workers are): no shared GIL."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("spawn")
+    ready, go, queue = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_process_worker, args=(url, ids, i, ready, go, seconds, queue), daemon=True)
+             for i in range(processes)]
+    try:
+        for p in procs:
+            p.start()
+        for _ in procs:
+            if not ready.acquire(timeout=120):
+                raise RuntimeError("a recording process did not start")
+        t0 = time.perf_counter()
+        go.set()
+        results = [queue.get(timeout=seconds + 120) for _ in procs]
+        elapsed = time.perf_counter() - t0
+    finally:
+        for p in procs:
+            p.join(10)
+            if p.is_alive():
+                p.kill()
+    latencies = [x for r in results for x in r[0]]
+    errors = [x for r in results for x in r[1]]
+    return {"threads": f"{processes}p", "seconds": elapsed, "entries": len(latencies),
             "entries_per_s": len(latencies) / elapsed, "p50_ms": percentile(latencies, .5) * 1000,
             "p95_ms": percentile(latencies, .95) * 1000, "max_ms": max(latencies) * 1000 if latencies else 0,
             "errors": len(errors), "error_samples": errors[:3]}
@@ -546,7 +628,7 @@ def run_backend(kind, args):
     with app.app_context():
         version = db.session.scalar(text("SHOW server_version")) if kind == "postgres" else sqlite3.sqlite_version
         db.session.remove()
-    result = {"kind": kind, "version": version, "url": url}
+    result = {"kind": kind, "version": version, "url": url, "load": {"start": loadavg()}}
 
     log(f"1. recording {args.entries:,} entries, one commit each")
     result["record"] = record_loop(app, ids, args)
@@ -554,11 +636,9 @@ def run_backend(kind, args):
     log(f"   {rec['entries_per_s']:.0f} entries/s over {rec['measured_entries']:,} entries "
         f"({rec['measured_s']:.0f} s); filled {rec['filled_entries']:,} in {rec['fill_s']:.0f} s")
     if kind == "postgres":
-        with app.app_context():
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-            db.session.remove()
+        maintenance(url)
     result["entries_at_summary"] = entry_count(app, ids["event"])
+    result["load"]["after recording"] = loadavg()
 
     log("2. live total")
     result["summary"] = time_summary(app, ids)
@@ -576,10 +656,11 @@ def run_backend(kind, args):
     log(f"   delay p50 {sc['p50_s']:.2f} / p95 {sc['p95_s']:.2f} / max {sc['max_s']:.2f} s; "
         f"{sc['req_per_s']:.1f} req/s, {sc['share_304']:.1%} 304")
 
-    log(f"1b. contention: 1 thread, then 8 threads, {args.contention_seconds:.0f} s each")
+    log(f"1b. contention: 1 thread, 8 threads, 8 processes, {args.contention_seconds:.0f} s each")
     result["contention"] = [contention(app, ids, n, args.contention_seconds) for n in (1, 8)]
+    result["contention"].append(contention_processes(url, ids, 8, args.contention_seconds))
     for c in result["contention"]:
-        log(f"   {c['threads']} thread(s): {c['entries_per_s']:.0f} entries/s, p50 {c['p50_ms']:.1f} / "
+        log(f"   {c['threads']} thread(s)/p(rocesses): {c['entries_per_s']:.0f} entries/s, p50 {c['p50_ms']:.1f} / "
             f"p95 {c['p95_ms']:.1f} ms per record+commit, {c['errors']} errors")
 
     path, top = profile_record(app, ids)
@@ -593,6 +674,7 @@ def run_backend(kind, args):
         result["verify"] = {"problems": problems[:5], "n_problems": len(problems), "s": time.perf_counter() - t0}
         db.session.remove()
     result["entries_at_end"] = entry_count(app, ids["event"])
+    result["load"]["end"] = loadavg()
     log(f"   {len(problems)} problems, {result['entries_at_end'][0]:,} entries, verify took {result['verify']['s']:.1f} s")
     with app.app_context():
         db.engine.dispose()
@@ -600,6 +682,13 @@ def run_backend(kind, args):
 
 
 # --- report ------------------------------------------------------------------------------------
+
+def loadavg():
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
 
 def machine():
     def sh(cmd):
@@ -644,11 +733,14 @@ def table(results):
         return c[key]
 
     row("Recording, 1 thread, 1 commit/entry, building the event: entries/s", "—", rec_cell)
-    row("Recording at ~100k, 1 thread, 20 s: entries/s (p50 / p95 ms per entry)", "—",
+    row(f"Recording at ~100k, 1 thread, {args_global.contention_seconds:.0f} s: entries/s (p50 / p95 ms per entry)", "—",
         lambda r: f"{cont(r, 1, 'entries_per_s'):.0f} ({cont(r, 1, 'p50_ms'):.1f} / {cont(r, 1, 'p95_ms'):.1f})")
-    row("Recording at ~100k, 8 threads, 20 s: entries/s (p50 / p95 ms per entry)", "—",
+    row(f"Recording at ~100k, 8 threads, {args_global.contention_seconds:.0f} s: entries/s (p50 / p95 ms per entry)", "—",
         lambda r: f"{cont(r, 8, 'entries_per_s'):.0f} ({cont(r, 8, 'p50_ms'):.1f} / {cont(r, 8, 'p95_ms'):.1f}), "
                   f"{cont(r, 8, 'errors')} errors")
+    row(f"Recording at ~100k, 8 processes (no shared GIL), {args_global.contention_seconds:.0f} s: entries/s (p50 / p95 ms per entry)", "—",
+        lambda r: f"{cont(r, '8p', 'entries_per_s'):.0f} ({cont(r, '8p', 'p50_ms'):.1f} / "
+                  f"{cont(r, '8p', 'p95_ms'):.1f}), {cont(r, '8p', 'errors')} errors")
     row("Entries in the event when the live total is timed", "100,000",
         lambda r: f"{r['entries_at_summary'][0]:,}")
     row("services.summary(event), 300 calls: p50 / p95 / max ms", "p95 ≤ 20 ms",
@@ -726,7 +818,9 @@ def write_report(results, info, argv):
         ".venv/bin/gunicorn -w 2 -b 127.0.0.1:<free port> wsgi:app` (sync workers), started and stopped by the "
         "bench",
         "- Databases: SQLite `sqlite:///" + str(SQLITE_PATH) + "` (WAL, synchronous=NORMAL as the app sets it); "
-        f"PostgreSQL `{PG_URL}` (local, trust; `ANALYZE` after the 100k load).",
+        f"PostgreSQL `{PG_URL}` (local, trust, driver psycopg 3 — SQLAlchemy 2.1's default for `postgresql://` — "
+        "which prepares a statement server-side after 5 executions; this server runs with `autovacuum = off`, so "
+        "the bench runs VACUUM/ANALYZE itself, see the details).",
         "",
         "## Results",
         "",
@@ -748,7 +842,8 @@ def write_report(results, info, argv):
         "Then, on the full event, 1 thread and 8 threads (each its own app context and session, started "
         f"together) record for {args_global.contention_seconds:.0f} s each; the per-entry time includes waiting for "
         "the `ledger_heads` row lock (PostgreSQL) or SQLite's single write lock (busy_timeout). The 8 threads "
-        "share one Python process (GIL) on 2 cores, so part of the slowdown is the interpreter, not the lock.",
+        "share one Python process (GIL) on 2 cores, so part of the slowdown is the interpreter, not the lock; "
+        "the same with 8 separate processes (spawned, each its own app, like gunicorn workers) is shown too.",
         "2. **Live total.** With the event full: 300 × `services.summary(event)` in one app context (a rollback "
         "between calls so each is a fresh transaction), 200 × `GET " + SUMMARY_PATH + "` through "
         "`app.test_client()` without `If-None-Match` (full JSON each time), 10 warm-up calls not counted. "
@@ -768,9 +863,14 @@ def write_report(results, info, argv):
         parts += [f"## {name}: details", ""]
         cps = ", ".join(f"{n // 1000}k: {rate:.0f}/s" for n, _t, rate in rec["checkpoints"] if rate)
         parts += [f"- Recording mode: {rec['mode']}; throughput per 5,000-entry slice while building: {cps}.",
+                  f"- Load average (1/5/15 min) at start / after recording / end: "
+                  f"{r['load'].get('start')} / {r['load'].get('after recording')} / {r['load'].get('end')}.",
                   f"- Summary JSON body: {r['summary']['json_bytes']:,} bytes; seq {r['summary']['json_seq']:,}.",
                   f"- Screens: {r['screens']['requests']:,} requests in all, status counts {r['screens']['status']}; "
                   f"first recording at {r['screens']['first_commit_utc']}; gunicorn log `{r['screens']['log']}`."]
+        if rec.get("maintenance"):
+            parts.append(f"- Maintenance: {rec['maintenance']}; {rec['maintenance_s']:.1f} s spent in it while "
+                         "measuring, excluded from the recording time.")
         for c in r["contention"]:
             if c["errors"]:
                 parts.append(f"- {c['threads']} threads: errors, e.g. {c['error_samples']}")

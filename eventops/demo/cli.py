@@ -16,8 +16,11 @@ from ..extensions import db
 from ..badges import services as badges
 from ..badges.models import Badge
 from ..checkin import services as checkin
+from ..exhibitors import demands
+from ..exhibitors import services as exhibitors
 from ..ledger import services as ledger
 from ..registration.models import Registration
+from ..registration.queries import event_organisations
 from ..registration import services as registrations
 from ..registration.validation import RegistrationData
 from . import data
@@ -30,6 +33,7 @@ LOGINS = [
     ("organizer@eventops.demo", "demo-organizer-2025", "联盟办公室", False),
     ("door@eventops.demo", "demo-door-2025", "入口签到", False),
     ("clerk@eventops.demo", "demo-clerk-2025", "签约登记", False),
+    ("exhibitor@eventops.demo", "demo-exhibitor-2025", "展商管理", False),
 ]
 
 
@@ -40,7 +44,7 @@ def _user(email, password, name, admin):
 
 def seed(people=860, seed_value=2025):
     rng = random.Random(seed_value)
-    admin, organizer, door, clerk = (_user(*login) for login in LOGINS)
+    admin, organizer, door, clerk, exhibitor = (_user(*login) for login in LOGINS)
     if events.by_slug(SLUG):
         return events.by_slug(SLUG), False
     tz = "Asia/Shanghai"
@@ -102,7 +106,59 @@ def seed(people=860, seed_value=2025):
             answers={str(questions[0].id): "yes"}), source="import")
     _signings(event, start, clerk, organizer)
     _arrivals(event, start, door, organizer, rng)
+    _corridor(event, organizer, exhibitor, rng)
     return event, True
+
+
+def _corridor(event, organizer, manager, rng, pis=600):
+    """The showcase corridor: the alliance hospitals along one side, companies opposite, the
+    district boards and the achievements showcase at the end; 600 PIs; published demands."""
+    organisations = {o.name: o for o in event_organisations(event)}
+    hospitals = [organisations[name] for name in data.ALLIANCE_HOSPITALS if name in organisations]
+    companies = sorted((o for o in organisations.values() if o.org_type == "enterprise"), key=lambda o: o.name)[:24]
+    for index, hospital in enumerate(hospitals):
+        specialties = rng.sample(data.HOSPITAL_SPECIALTIES, 4)
+        profile = exhibitors.profile_for(event, hospital)
+        exhibitors.update_profile(profile, {
+            "summary_zh": f"{hospital.name}，广州研究型医院联盟成员单位，GCP 认证专业 {rng.randint(18, 46)} 个。",
+            "summary_en": f"{hospital.name}, member of the Guangzhou Research Hospital Alliance.",
+            "specialties": specialties, "tags": rng.sample(["临床试验", "成果转化", "创新药", "医疗器械", "核医药", "罕见病"], 3),
+            "trial_capacity": f"近一年新承接临床试验 {rng.randint(40, 160)} 项，平均立项时长 {rng.randint(25, 45)} 天。",
+            "projects": f"{specialties[0]}相关成果转化项目 {rng.randint(2, 9)} 项", "needs": f"{specialties[1]}创新药械应用需求"},
+            actor=organizer, submit=True)
+        exhibitors.review_profile(profile, publish=True, actor=organizer)
+        booth = exhibitors.add_booth(event, code=f"H{index + 1:02d}", zone="hospitals", x=(index % 9) * 3.5,
+                                     y=0 if index < 9 else 2.5, actor=organizer)
+        exhibitors.assign_booth(event, booth.id, profile.id, actor=organizer)
+    for index, company in enumerate(companies):
+        field, words = data.COMPANY_FIELDS[index % len(data.COMPANY_FIELDS)]
+        profile = exhibitors.profile_for(event, company)
+        exhibitors.update_profile(profile, {
+            "summary_zh": f"{company.name}，专注{field}。", "specialties": [field, *words], "tags": [field],
+            "products": "、".join(words), "strengths": f"{field}研发与产业化", "cooperation": "临床试验合作、成果转化"},
+            actor=organizer, submit=True)
+        exhibitors.review_profile(profile, publish=True, actor=organizer)
+        booth = exhibitors.add_booth(event, code=f"C{index + 1:02d}", zone="companies", x=(index % 12) * 3.5,
+                                     y=9 if index < 12 else 11.5, actor=organizer)
+        exhibitors.assign_booth(event, booth.id, profile.id, actor=organizer)
+    for index, district in enumerate(data.DISTRICTS):
+        exhibitors.add_booth(event, code=f"D{index + 1:02d}", zone="districts", x=33 + index * 3.5, y=0,
+                             label=f"{district}区", actor=organizer)
+    for index in range(4):
+        exhibitors.add_booth(event, code=f"A{index + 1:02d}", zone="achievements", x=33 + index * 3.5, y=9, actor=organizer)
+    exhibitors.add_manager(hospitals[2] if len(hospitals) > 2 else hospitals[0], manager, actor=organizer)
+    for n in range(pis):
+        hospital = hospitals[n % len(hospitals)]
+        specialty = rng.choice(data.HOSPITAL_SPECIALTIES)
+        exhibitors.add_pi(event, hospital, name=data.person_name(rng), department=specialty, specialty=specialty,
+                          research_areas=rng.sample(["创新药", "医疗器械", "细胞治疗", "核医药", "罕见病", "真实世界研究", "AI 影像"], 2),
+                          trial_experience=f"主持或参与临床试验 {rng.randint(3, 60)} 项")
+    for kind, title, owner, tags, description in data.DEMANDS:
+        organisation = organisations.get(owner) or companies[len(title) % len(companies)]
+        demand = demands.submit(event, organisation, kind=kind, title=title, description=description, tags=tags,
+                                actor=organizer)
+        demands.review(demand, publish=True, actor=organizer)
+
 
 
 def _arrivals(event, start, door, organizer, rng, count=320):
@@ -148,6 +204,7 @@ def seed_command(people):
     click.echo("")
     click.echo("  Demo event:  http://127.0.0.1:5000/e/" + SLUG)
     click.echo("  Big screen:  http://127.0.0.1:5000/e/" + SLUG + "/signings/live")
+    click.echo("  Corridor:    http://127.0.0.1:5000/e/" + SLUG + "/corridor")
     click.echo("  Sign in at:  http://127.0.0.1:5000/login")
     for email, password, name, _admin in LOGINS:
         click.echo(f"    {name:<6} {email:<26} password: {password}")

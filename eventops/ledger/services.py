@@ -17,7 +17,7 @@ from ..core.timeutil import now_utc
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..organisations.services import clean_name, name_key
-from ..registration.models import STATUS_CANCELLED, Registration
+from ..registration.queries import event_organisations
 from . import chain
 from .models import (CONTRACT_CATEGORIES, KIND_CONFIRMATION, KIND_RECORD, KIND_REVERSAL, LedgerEntry,
                      LedgerHead, LedgerTotal, SigningSession)
@@ -58,14 +58,6 @@ def add_session(event, *, name_zh, name_en="", room="", starts_at=None, actor) -
 def sessions_of(event) -> list[SigningSession]:
     return list(db.session.scalars(select(SigningSession).where(SigningSession.event_id == event.id)
                                    .order_by(SigningSession.starts_at, SigningSession.id)))
-
-
-def event_organisations(event) -> list[Organisation]:
-    """The organisations taking part in the event: those with an active registration."""
-    taking_part = select(Registration.organisation_id).where(
-        Registration.event_id == event.id, Registration.status != STATUS_CANCELLED)
-    return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(taking_part))
-                                   .order_by(Organisation.name)))
 
 
 # --- appending --------------------------------------------------------------------------------

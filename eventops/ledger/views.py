@@ -12,6 +12,7 @@ from ..core.permissions import can, require
 from ..core.timeutil import local_to_utc, now_utc, to_zone
 from ..events.views import get_event_or_404
 from ..extensions import db
+from ..registration.queries import event_organisations
 from . import reports, services
 from .forms import PARTY_FIELDS, ConfirmForm, ContractForm, ReverseForm, SessionForm
 from .models import KIND_RECORD, LedgerEntry
@@ -93,7 +94,7 @@ def record(slug):
             db.session.rollback()
             flash(exc.message, "error")
     return render_template("ledger/record.html", event=event, form=form, correcting=None,
-                           organisations=services.event_organisations(event)), 400 if form.errors else 200
+                           organisations=event_organisations(event)), 400 if form.errors else 200
 
 
 @bp.route("/manage/<slug>/signings/<int:entry_id>")
@@ -168,7 +169,7 @@ def correct(slug, entry_id):
             db.session.rollback()
             flash(exc.message, "error")
     return render_template("ledger/record.html", event=event, form=form, correcting=original,
-                           organisations=services.event_organisations(event)), 400 if form.errors else 200
+                           organisations=event_organisations(event)), 400 if form.errors else 200
 
 
 @bp.route("/manage/<slug>/signings/sessions", methods=["GET", "POST"])

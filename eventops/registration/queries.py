@@ -85,3 +85,11 @@ def statistics(event) -> dict:
         "by_category": counts_by(event, Registration.category),
         "by_org_type": counts_by(event, Organisation.org_type),
     }
+
+
+def event_organisations(event) -> list[Organisation]:
+    """The organisations taking part in the event: those with an active registration."""
+    taking_part = select(Registration.organisation_id).where(
+        Registration.event_id == event.id, Registration.status != "cancelled")
+    return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(taking_part))
+                                   .order_by(Organisation.name)))

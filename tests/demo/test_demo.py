@@ -3,6 +3,8 @@ from sqlalchemy import func, select
 from eventops.demo import cli as demo
 from eventops.checkin import services as checkin
 from eventops.checkin import stats
+from eventops.exhibitors import demands
+from eventops.exhibitors import services as exhibitors
 from eventops.extensions import db
 from eventops.ledger import services as ledger
 from eventops.organisations.models import Organisation
@@ -25,6 +27,12 @@ def test_demo_event_is_the_alliance_day(app):
     assert summary["total_fen"] > 150_000_000 * 100 and summary["contracts"] == 5
     assert ledger.verify(event) == []
     assert 300 <= stats.arrived(event) <= 320 and len(checkin.gates_of(event)) == 3
+    booths = exhibitors.booths_of(event)
+    hospital_booths = [b for b in booths if b.zone == "hospitals" and b.profile_id]
+    assert len(hospital_booths) == 18
+    assert {b.label for b in booths if b.zone == "districts"} == {"越秀区", "荔湾区", "黄埔区", "南沙区"}
+    assert exhibitors.search_pis(event)[1] == 600
+    assert len(demands.published(event)) >= 5
     with app.test_request_context():
         _event, again = demo.seed()
     assert not again
