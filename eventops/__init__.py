@@ -28,6 +28,8 @@ from .events.views import bp as events_bp
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ledger.cli import ledger_cli
 from .ledger.models import CONTRACT_CATEGORIES
+from .meetings.models import SESSION_KINDS
+from .meetings.views import bp as meetings_bp
 from .ledger.views import bp as ledger_bp
 from .organisations.models import ORG_TYPES
 from .registration.backoffice import bp as backoffice_bp
@@ -93,6 +95,7 @@ def _register_blueprints(app):
     app.register_blueprint(exhibitors_bp)
     app.register_blueprint(showcase_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(meetings_bp)
     register_api(app)
 
 
@@ -160,7 +163,7 @@ def _register_template_helpers(app):
     app.jinja_env.globals.update(
         can=lambda permission, event: can(current_user, permission, event),
         categories=CATEGORIES, org_types=ORG_TYPES, statuses=STATUSES, contract_categories=CONTRACT_CATEGORIES, zones=ZONES,
-        demand_kinds=DEMAND_KINDS, demand_statuses=DEMAND_STATUSES)
+        demand_kinds=DEMAND_KINDS, demand_statuses=DEMAND_STATUSES, session_kinds=SESSION_KINDS)
 
     @app.context_processor
     def helpers():

@@ -187,32 +187,6 @@ class Notice(db.Model):
     read_at = mapped_column(UTCDateTime)
 
 
-class MeetingRequest(db.Model):
-    """A wish to meet a PI, an exhibitor or a demand's owner, stored until the meetings scheduler
-    takes it up."""
-
-    __tablename__ = "meeting_requests"
-    __table_args__ = (Index("ix_meeting_requests_event", "event_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    #: who asks: a visitor (name and contact) or an organisation (exhibitor managers, one click)
-    from_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    from_name: Mapped[str] = mapped_column(String(50), default="")
-    from_contact: Mapped[str] = mapped_column(String(255), default="")
-    #: whom: a PI, an exhibitor profile or a demand
-    target_kind: Mapped[str] = mapped_column(String(16))
-    target_id: Mapped[int] = mapped_column(Integer)
-    to_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    topic: Mapped[str] = mapped_column(String(200), default="")
-    message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="new")
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-
-    from_organisation = relationship("Organisation", foreign_keys=[from_organisation_id])
-    to_organisation = relationship("Organisation", foreign_keys=[to_organisation_id])
-
-
 class Lead(db.Model):
     """A visitor whose badge an exhibitor scanned at the booth, with the visitor's consent."""
 

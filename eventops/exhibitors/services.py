@@ -15,7 +15,8 @@ from ..extensions import db
 from ..organisations.models import Organisation
 from ..registration.models import STATUS_CANCELLED, Registration
 from ..registration.validation import clean_text
-from .models import (ZONES, Booth, BoothApplication, ExhibitorProfile, Lead, MeetingRequest,
+from ..meetings.models import MeetingRequest
+from .models import (ZONES, Booth, BoothApplication, ExhibitorProfile, Lead,
                      PrincipalInvestigator, Upload)
 
 MAX_LOGO = 2 * 1024 * 1024

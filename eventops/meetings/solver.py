@@ -14,6 +14,7 @@ The output depends only on the input and ``seed``, except when the time limit cu
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -28,9 +29,9 @@ METHODS = ("auto", "mip", "heuristic")
 @dataclass
 class Result:
     schedule: dict
-    method: str  # "mip" when HiGHS's solution was kept, else "heuristic"
+    method: str  # the step whose plan was kept: "heuristic", "lp-rounding" or "mip"
     optimal: bool  # proven optimal
-    upper_bound: float | None  # proven bound on the objective (HiGHS), when known
+    upper_bound: float | None  # the LP relaxation's bound on the objective (HiGHS), when known
     heuristic_objective: int  # the objective of the plan before HiGHS
 
 
@@ -51,32 +52,51 @@ def solve_detailed(instance: Instance | dict | str, time_limit: float = 10.0, *,
 
     plan = Plan(inst)
     heuristic.greedy(plan)
-    ls_share = 0.15 if use_mip else 1.0
-    heuristic.improve(plan, min(deadline, started + time_limit * ls_share), max_passes=4 if use_mip else 12)
     heuristic_objective = plan.objective
     used, optimal, bound = "heuristic", False, None
-
     if use_mip:
-        fixed_weight = sum(plan.weight[f.request] for f in inst.fixed)
-        result = mip.solve_mip(plan, deadline - time.monotonic(), seed=seed, warm=plan.snapshot())
-        if result is not None:
-            if result.bound is not None:
-                bound = result.bound + fixed_weight
-            if result.objective + fixed_weight > plan.objective:
-                previous = plan.snapshot()
-                if _load_checked(plan, result.assignment):
-                    used = "mip"
-                else:  # a solution that does not hold up: keep the heuristic's
-                    plan.load(previous)
-            elif result.objective + fixed_weight == plan.objective:
-                used = "mip" if result.optimal else used
-            optimal = result.optimal and plan.objective >= result.objective + fixed_weight
+        used, optimal, bound = _exact(plan, started, time_limit, deadline, seed)
+    else:
+        heuristic.improve(plan, deadline, max_passes=12)
     heuristic.fill(plan)
     if not optimal and time.monotonic() < deadline:
         heuristic.improve(plan, deadline, max_passes=2)
+    if bound is not None and plan.objective >= math.floor(bound + 1e-6):
+        optimal = True
     schedule = _schedule(plan)
     schedule["seconds"] = round(time.monotonic() - started, 3)
     return Result(schedule, used, optimal, bound, heuristic_objective)
+
+
+def _exact(plan: Plan, started: float, time_limit: float, deadline: float, seed: int):
+    """LP relaxation, LP-guided rounding, then the integer programme on the LP's support; the plan
+    ends as the best found. Returns (method, proven optimal, upper bound)."""
+    fixed_weight = sum(plan.weight[f.request] for f in plan.inst.fixed)
+    model = mip.Model(plan)
+    best, used = plan.snapshot(), "heuristic"
+    lp = model.relax(min(deadline, started + 0.6 * time_limit) - time.monotonic(), seed)
+    if lp is None:  # the LP did not finish in time: improve the greedy plan instead
+        heuristic.improve(plan, deadline, max_passes=12)
+        return used, False, None
+    bound = lp.bound + fixed_weight
+    ceiling = math.floor(bound + 1e-6)  # weights are integers
+    plan.load({})
+    mip.round_plan(model, lp, plan)
+    heuristic.fill(plan)
+    heuristic.improve(plan, min(deadline, time.monotonic() + 0.1 * time_limit), max_passes=2)
+    if plan.objective > sum(plan.weight[r] for r in best) + fixed_weight:
+        best, used = plan.snapshot(), "lp-rounding"
+    plan.load(best)
+    if plan.objective >= ceiling:
+        return used, True, bound
+    support = lp.x > mip.SUPPORT_EPS
+    result = model.solve(deadline - time.monotonic(), seed, warm=best, support=support)
+    if result is not None and result.objective + fixed_weight > plan.objective:
+        if _load_checked(plan, result.assignment):
+            used = "mip"
+        else:  # a solution that does not hold up: keep the previous one
+            plan.load(best)
+    return used, plan.objective >= ceiling, bound
 
 
 def _load_checked(plan: Plan, assignment: dict[int, tuple[int, int]]) -> bool:

@@ -5,7 +5,7 @@ from eventops.core.errors import InvalidInput
 from eventops.core.models import MailMessage
 from eventops.extensions import db
 from eventops.exhibitors import demands, services
-from eventops.exhibitors.models import Notice
+from eventops.exhibitors.models import Notice, PrincipalInvestigator
 
 from ..factories import make_event, person
 
@@ -127,4 +127,4 @@ def test_pis_are_searchable(showcase, organizer):
     assert services.search_pis(event, hospital_id=hospital.id)[1] == 1
     with pytest.raises(InvalidInput):
         services.add_pi(event, showcase["profiles"]["广州医药集团有限公司"].organisation, name="某人")
-    assert db.session.scalar(select(func.count()).select_from(__import__("eventops.exhibitors.models", fromlist=["x"]).PrincipalInvestigator)) == 2
+    assert db.session.scalar(select(func.count()).select_from(PrincipalInvestigator)) == 2

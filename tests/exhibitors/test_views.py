@@ -2,7 +2,8 @@ import io
 
 from eventops.extensions import db
 from eventops.exhibitors import services
-from eventops.exhibitors.models import Lead, MeetingRequest
+from eventops.exhibitors.models import Lead
+from eventops.meetings.models import MeetingRequest
 
 from ..factories import login
 from .test_services import PDF, PNG

@@ -1,0 +1,167 @@
+"""The negotiation zone's rules in the database: the slot grid, tables, brokers, availability,
+requests and their answers, running the scheduler on the event, manual changes with conflict
+checks, and announcing changes to only the people they concern. Services flush; callers commit."""
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..core import audit
+from ..core.errors import DomainError, InvalidInput
+from ..core.timeutil import local_to_utc, now_utc
+from ..extensions import db
+from ..registration.models import STATUS_APPROVED
+from .models import Availability, Broker, MeetingRequest, MeetingSlot, NegotiationTable, ProgrammeSession
+
+
+class ZoneError(DomainError):
+    pass
+
+
+# --- the grid ---------------------------------------------------------------------------------
+
+def slots_of(event):
+    return db.session.scalars(select(MeetingSlot).where(MeetingSlot.event_id == event.id)
+                              .order_by(MeetingSlot.starts_at)).all()
+
+
+def tables_of(event):
+    return db.session.scalars(select(NegotiationTable).where(NegotiationTable.event_id == event.id)
+                              .order_by(NegotiationTable.code)).all()
+
+
+def brokers_of(event):
+    return db.session.scalars(select(Broker).where(Broker.event_id == event.id).order_by(Broker.id)).all()
+
+
+def generate_slots(event, day, start, end, *, length=20, gap=5, breaks=(), actor) -> list[MeetingSlot]:
+    """Cut a day (local times) into slots of ``length`` minutes with ``gap`` between, skipping breaks."""
+    if length < 5 or length > 240 or gap < 0 or gap > 120:
+        raise InvalidInput({"length": _("Slots last 5 to 240 minutes; gaps 0 to 120.")})
+    first = datetime.combine(day, start)
+    last = datetime.combine(day, end)
+    if last <= first:
+        raise InvalidInput({"end": _("The day must end after it starts.")})
+    existing = {s.starts_at for s in slots_of(event)}
+    number = len(existing)
+    created, moment = [], first
+    while moment + timedelta(minutes=length) <= last:
+        finish = moment + timedelta(minutes=length)
+        clash = next((b for b in breaks if moment.time() < b[1] and finish.time() > b[0]), None)
+        if clash:
+            moment = datetime.combine(day, clash[1])
+            continue
+        starts = local_to_utc(moment, event.timezone)
+        if starts not in existing:
+            number += 1
+            slot = MeetingSlot(event_id=event.id, code=f"s{number:03d}", starts_at=starts,
+                               ends_at=local_to_utc(finish, event.timezone))
+            db.session.add(slot)
+            created.append(slot)
+        moment = finish + timedelta(minutes=gap)
+    db.session.flush()
+    audit.record(actor, "meetings.slots", event=event, details={"day": day.isoformat(), "created": len(created)})
+    return created
+
+
+def add_tables(event, count, *, zone="A", actor) -> list[NegotiationTable]:
+    if not 1 <= count <= 500:
+        raise InvalidInput({"count": _("Add 1 to 500 tables at a time.")})
+    have = len(tables_of(event))
+    tables = [NegotiationTable(event_id=event.id, code=f"T{have + n + 1:03d}", zone=(zone or "A")[:16])
+              for n in range(count)]
+    db.session.add_all(tables)
+    db.session.flush()
+    audit.record(actor, "meetings.tables", event=event, details={"added": count, "zone": zone})
+    return tables
+
+
+def set_broker(event, registration, *, specialties=(), languages=(), available=(), max_meetings=None, actor) -> Broker:
+    if registration.event_id != event.id:
+        raise ZoneError("not_found", _("No such person at this event."), status=404)
+    broker = db.session.scalar(select(Broker).where(Broker.event_id == event.id, Broker.registration_id == registration.id))
+    if broker is None:
+        broker = Broker(event_id=event.id, registration_id=registration.id)
+        db.session.add(broker)
+    broker.specialties = [s.strip() for s in specialties if s.strip()][:20]
+    broker.languages = [s.strip() for s in languages if s.strip()][:10]
+    broker.available = [s for s in available if s][:200]
+    broker.max_meetings = max_meetings
+    db.session.flush()
+    audit.record(actor, "meetings.broker", broker, event=event, details={"specialties": broker.specialties})
+    return broker
+
+
+def set_availability(registration, *, arrives_at=None, leaves_at=None, max_meetings=None, actor=None) -> Availability:
+    if arrives_at and leaves_at and leaves_at <= arrives_at:
+        raise InvalidInput({"leaves_at": _("Leaving must come after arriving.")})
+    row = db.session.get(Availability, registration.id) or Availability(registration_id=registration.id,
+                                                                          event_id=registration.event_id)
+    row.arrives_at, row.leaves_at, row.max_meetings = arrives_at, leaves_at, max_meetings
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+def ask(event, from_registration, to_registration, *, topic="", message="", needs_broker=False, weight=1, actor=None):
+    """A participant asks another to meet (an organizer may ask on someone's behalf: actor)."""
+    if from_registration.id == to_registration.id:
+        raise InvalidInput({"to": _("You cannot ask yourself for a meeting.")})
+    for person in (from_registration, to_registration):
+        if person.event_id != event.id or person.status != STATUS_APPROVED:
+            raise InvalidInput({"to": _("Both people need a confirmed registration at this event.")})
+    duplicate = db.session.scalar(select(MeetingRequest).where(
+        MeetingRequest.event_id == event.id, MeetingRequest.from_registration_id == from_registration.id,
+        MeetingRequest.to_registration_id == to_registration.id, MeetingRequest.status.in_(("new", "accepted"))))
+    if duplicate:
+        raise ZoneError("duplicate", _("You have already asked this person."), status=409)
+    request = MeetingRequest(event_id=event.id, from_registration_id=from_registration.id,
+                             from_organisation_id=from_registration.organisation_id, target_kind="participant",
+                             target_id=to_registration.id, to_registration_id=to_registration.id,
+                             to_organisation_id=to_registration.organisation_id, topic=(topic or "").strip()[:200],
+                             message=(message or "").strip()[:2000], needs_broker=bool(needs_broker),
+                             weight=max(1, min(int(weight or 1), 2)), created_by_id=getattr(actor, "id", None),
+                             status="accepted" if actor is not None else "new", created_at=now_utc())
+    db.session.add(request)
+    db.session.flush()
+    if actor is not None:
+        audit.record(actor, "meetings.request", request, event=event, details={"on_behalf_of": from_registration.id})
+    return request
+
+
+def respond(request, registration, *, accept: bool) -> MeetingRequest:
+    if request.to_registration_id != registration.id:
+        raise ZoneError("not_yours", _("This request is not addressed to you."), status=403)
+    if request.status != "new":
+        raise ZoneError("answered", _("This request has already been answered."))
+    request.status, request.responded_at = ("accepted" if accept else "declined"), now_utc()
+    db.session.flush()
+    return request
+
+
+def prioritise(request, weight, *, actor):
+    request.weight = max(1, min(int(weight), 2))
+    audit.record(actor, "meetings.prioritise", request, event=request.event, details={"weight": request.weight})
+    db.session.flush()
+
+
+def requests_of(event, *, status=None):
+    query = select(MeetingRequest).where(MeetingRequest.event_id == event.id)
+    if status:
+        query = query.where(MeetingRequest.status == status)
+    return db.session.scalars(query.order_by(MeetingRequest.created_at.desc())).all()
+
+
+def add_session(event, *, kind, title_zh, title_en="", room="", starts_at, ends_at, speakers=()):
+    """A programme session (forum, keynote, signing ceremony...)."""
+    if ends_at <= starts_at:
+        raise InvalidInput({"ends_at": _("The session must end after it starts.")})
+    session = ProgrammeSession(event_id=event.id, kind=kind, title_zh=title_zh[:200], title_en=title_en[:200],
+                               room=room[:100], starts_at=starts_at, ends_at=ends_at, speakers=list(speakers)[:20])
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
