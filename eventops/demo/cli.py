@@ -1,6 +1,6 @@
 """``flask demo seed``: the demo event with its people, as ``make demo`` serves it."""
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import click
 from flask import current_app
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..accounts import services as accounts
 from ..accounts.models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, User
-from ..core.timeutil import freeze_now, local_to_utc, now_utc
+from ..core.timeutil import freeze_now, local_to_utc, now_utc, to_zone
 from ..events import services as events
 from ..events.models import Event
 from ..extensions import db
@@ -19,6 +19,7 @@ from ..checkin import services as checkin
 from ..exhibitors import demands
 from ..exhibitors import services as exhibitors
 from ..ledger import services as ledger
+from ..meetings import scheduling, zone
 from ..registration.models import Registration
 from ..registration.queries import event_organisations
 from ..registration import services as registrations
@@ -107,7 +108,49 @@ def seed(people=860, seed_value=2025):
     _signings(event, start, clerk, organizer)
     _arrivals(event, start, door, organizer, rng)
     _corridor(event, organizer, exhibitor, rng)
+    _negotiations(event, start, organizer, rng)
     return event, True
+
+
+def _negotiations(event, start, organizer, rng, requests=180):
+    """The 1,500 m² one-to-one zone: 30 tables, 20-minute slots, brokers from the service
+    agencies, requests between hospitals and companies, scheduled; and the day's programme."""
+    tz = event.timezone
+    day = to_zone(start, tz).date()
+    zone.generate_slots(event, day, time(10, 0), time(17, 0), length=20, gap=5, breaks=[(time(12, 0), time(13, 30))],
+                        actor=organizer)
+    zone.add_tables(event, 30, zone="A", actor=organizer)
+    people = db.session.scalars(select(Registration).where(Registration.event_id == event.id,
+                                                           Registration.status == "approved")).all()
+    brokers = [p for p in people if p.category == "broker"][:12]
+    topics = ["成果转化", "临床试验", "核医药", "医疗器械", "投融资"]
+    for index, person in enumerate(brokers):
+        zone.set_broker(event, person, specialties=rng.sample(topics, 2), languages=["普通话", "粤语"],
+                        max_meetings=10, actor=organizer)
+    hospitals = [p for p in people if p.organisation.org_type == "hospital" and p.category != "broker"]
+    companies = [p for p in people if p.organisation.org_type == "enterprise" and p.category != "broker"]
+    asked = set()
+    for _ in range(requests):
+        a, b = rng.choice(companies), rng.choice(hospitals[:60])  # a few popular hospital teams
+        if (a.id, b.id) in asked:
+            continue
+        asked.add((a.id, b.id))
+        needs = rng.random() < 0.4
+        zone.ask(event, a, b, topic=rng.choice(topics) if needs else "", needs_broker=needs,
+                 weight=rng.choice([1, 1, 2]), actor=organizer)
+    scheduling.run(event, actor=organizer, time_limit=5)
+    scheduling.announce(event, actor=organizer)
+    for title, kind, begin, end, room, speakers in [
+        ("开幕式暨院企合作主论坛", "forum", time(9, 0), time(10, 0), "主会场", ["张忠德", "郑小飞"]),
+        ("成果转化与战略合作项目签约仪式", "signing", time(10, 0), time(10, 45), "主会场", []),
+        ("院企资源交互数字平台发布", "keynote", time(10, 45), time(11, 15), "主会场", ["任珊珊"]),
+        ("临床试验能力提升分论坛", "forum", time(13, 30), time(15, 0), "分会场一", ["周文浩"]),
+        ("创新药械入院应用分论坛", "forum", time(15, 0), time(16, 30), "分会场二", ["黄艺凤"]),
+        ("一对一洽谈", "matchmaking", time(10, 0), time(17, 0), "一对一洽谈区", []),
+    ]:
+        zone.add_session(event, kind=kind, title_zh=title, room=room, speakers=speakers,
+                         starts_at=local_to_utc(datetime.combine(day, begin), tz),
+                         ends_at=local_to_utc(datetime.combine(day, end), tz))
 
 
 def _corridor(event, organizer, manager, rng, pis=600):
@@ -205,6 +248,7 @@ def seed_command(people):
     click.echo("  Demo event:  http://127.0.0.1:5000/e/" + SLUG)
     click.echo("  Big screen:  http://127.0.0.1:5000/e/" + SLUG + "/signings/live")
     click.echo("  Corridor:    http://127.0.0.1:5000/e/" + SLUG + "/corridor")
+    click.echo("  Programme:   http://127.0.0.1:5000/e/" + SLUG + "/programme")
     click.echo("  Sign in at:  http://127.0.0.1:5000/login")
     for email, password, name, _admin in LOGINS:
         click.echo(f"    {name:<6} {email:<26} password: {password}")

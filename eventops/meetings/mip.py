@@ -78,7 +78,7 @@ class MipResult:
 @dataclass
 class LpResult:
     x: object  # numpy array of column values
-    bound: float  # LP optimum without the fixed meetings: an upper bound on any schedule
+    bound: float | None  # LP optimum without the fixed meetings (an upper bound); None if unfinished
 
 
 class Model:
@@ -187,7 +187,9 @@ class Model:
         return lp
 
     def relax(self, time_limit: float, seed: int = 0) -> LpResult | None:
-        """The LP relaxation by interior point without crossover; None if not solved in time."""
+        """The LP relaxation by interior point without crossover. When the time limit stops it early,
+        the last iterate still guides the rounding but proves nothing (``bound`` is None); None when
+        there is no iterate at all."""
         if self.n == 0:
             return LpResult(np.zeros(0), 0.0)
         h = new_highs(time_limit, seed)
@@ -195,12 +197,16 @@ class Model:
         h.setOptionValue("run_crossover", "off")
         h.passModel(self._lp(integer=False))
         h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        solution = h.getSolution()
+        if not solution.value_valid or len(solution.col_value) != self.n:
             return None
+        x = np.clip(np.array(solution.col_value), 0.0, 1.0)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return LpResult(x, None)
         info = h.getInfo()
         # The dual objective bounds the maximum from above; take the larger of the two for safety.
         bound = max(info.objective_function_value, getattr(info, "dual_objective_value", float("-inf")))
-        return LpResult(np.array(h.getSolution().col_value), bound)
+        return LpResult(x, bound)
 
     def warm_vector(self, warm: dict[int, tuple[int, int]]):
         values = np.zeros(self.n)

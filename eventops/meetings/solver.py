@@ -75,18 +75,20 @@ def _exact(plan: Plan, started: float, time_limit: float, deadline: float, seed:
     model = mip.Model(plan)
     best, used = plan.snapshot(), "heuristic"
     lp = model.relax(min(deadline, started + 0.6 * time_limit) - time.monotonic(), seed)
-    if lp is None:  # the LP did not finish in time: improve the greedy plan instead
+    if lp is None:  # no LP point in time: improve the greedy plan instead
+        heuristic.improve(plan, deadline, max_passes=12)
+        return used, False, None
+    plan.load({})
+    mip.round_plan(model, lp, plan)
+    heuristic.fill(plan)
+    if plan.objective > sum(plan.weight[r] for r in best) + fixed_weight:
+        best, used = plan.snapshot(), "lp-rounding"
+    plan.load(best)
+    if lp.bound is None:  # the LP was cut short: no bound, no support to trust
         heuristic.improve(plan, deadline, max_passes=12)
         return used, False, None
     bound = lp.bound + fixed_weight
     ceiling = math.floor(bound + 1e-6)  # weights are integers
-    plan.load({})
-    mip.round_plan(model, lp, plan)
-    heuristic.fill(plan)
-    heuristic.improve(plan, min(deadline, time.monotonic() + 0.1 * time_limit), max_passes=2)
-    if plan.objective > sum(plan.weight[r] for r in best) + fixed_weight:
-        best, used = plan.snapshot(), "lp-rounding"
-    plan.load(best)
     if plan.objective >= ceiling:
         return used, True, bound
     support = lp.x > mip.SUPPORT_EPS

@@ -6,6 +6,7 @@ from eventops.checkin import stats
 from eventops.exhibitors import demands
 from eventops.exhibitors import services as exhibitors
 from eventops.extensions import db
+from eventops.meetings import check, scheduling
 from eventops.ledger import services as ledger
 from eventops.organisations.models import Organisation
 from eventops.registration.models import Registration
@@ -33,6 +34,15 @@ def test_demo_event_is_the_alliance_day(app):
     assert {b.label for b in booths if b.zone == "districts"} == {"越秀区", "荔湾区", "黄埔区", "南沙区"}
     assert exhibitors.search_pis(event)[1] == 600
     assert len(demands.published(event)) >= 5
+    placed = scheduling.meetings_of(event)
+    assert len(placed) >= 100
+    assert check(scheduling.build_instance(event), {
+        "meetings": [{"request": f"r{m.request_id}", "slot": m.slot.code, "table": m.table.code,
+                      "broker": f"b{m.broker_id}" if m.broker_id else None} for m in placed],
+        "unscheduled": [r["id"] for r in scheduling.build_instance(event)["requests"]
+                        if r["id"] not in {f"r{m.request_id}" for m in placed}],
+        "objective": sum(r["weight"] for r in scheduling.build_instance(event)["requests"]
+                         if r["id"] in {f"r{m.request_id}" for m in placed})}) == []
     with app.test_request_context():
         _event, again = demo.seed()
     assert not again
