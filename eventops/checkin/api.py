@@ -1,6 +1,6 @@
 """POST /api/v1/events/<slug>/checkins for the scanner page (signed-in door staff, with the CSRF
 header) and for devices (``Authorization: Bearer <device token>``)."""
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 

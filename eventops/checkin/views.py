@@ -1,14 +1,13 @@
 """The door-staff scanner page and the organizer's check-in page (numbers, gates, devices)."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, stream_with_context, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.errors import DomainError
+from ..core.views import of_event, perform
 from ..core.permissions import require
 from ..core.spreadsheet import csv_chunks
 from ..events.forms import ActionForm
 from ..events.views import get_event_or_404
-from ..extensions import db
 from . import services, stats
 from ..organisations.models import Organisation
 from ..registration.models import Registration
@@ -62,13 +61,8 @@ def add_gate(slug):
     event = get_event_or_404(slug)
     require("checkin.manage", event)
     if ActionForm().validate_on_submit():
-        try:
-            services.add_gate(event, request.form.get("name", ""), actor=current_user)
-            db.session.commit()
-            flash(_("The gate has been added."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        perform(lambda: services.add_gate(event, request.form.get("name", ""), actor=current_user),
+                _("The gate has been added."))
     return redirect(url_for("checkin.overview", slug=slug))
 
 
@@ -78,14 +72,10 @@ def issue_device(slug):
     event = get_event_or_404(slug)
     require("checkin.manage", event)
     if ActionForm().validate_on_submit():
-        try:
-            _device, token = services.issue_device(event, request.form.get("name", ""), actor=current_user)
-            db.session.commit()
-            session["new_device_token"] = token  # shown once, on the next page
-            flash(_("Device token issued. Copy it now: it is not shown again."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        issued = perform(lambda: services.issue_device(event, request.form.get("name", ""), actor=current_user),
+                         _("Device token issued. Copy it now: it is not shown again."))
+        if issued:
+            session["new_device_token"] = issued[1]  # shown once, on the next page
     return redirect(url_for("checkin.overview", slug=slug))
 
 
@@ -94,13 +84,9 @@ def issue_device(slug):
 def revoke_device(slug, device_id):
     event = get_event_or_404(slug)
     require("checkin.manage", event)
-    device = db.session.get(Device, device_id)
-    if device is None or device.event_id != event.id:
-        abort(404)
+    device = of_event(Device, device_id, event)
     if ActionForm().validate_on_submit():
-        services.revoke_device(event, device, actor=current_user)
-        db.session.commit()
-        flash(_("The device can no longer scan."), "info")
+        perform(lambda: services.revoke_device(event, device, actor=current_user), _("The device can no longer scan."))
     return redirect(url_for("checkin.overview", slug=slug))
 
 
@@ -109,15 +95,8 @@ def revoke_device(slug, device_id):
 def annul(slug, check_in_id):
     event = get_event_or_404(slug)
     require("checkin.manage", event)
-    check_in = db.session.get(CheckIn, check_in_id)
-    if check_in is None or check_in.event_id != event.id:
-        abort(404)
+    check_in = of_event(CheckIn, check_in_id, event)
     if ActionForm().validate_on_submit():
-        try:
-            services.annul(check_in, actor=current_user, reason=request.form.get("reason", ""))
-            db.session.commit()
-            flash(_("The check-in has been annulled; the person can be scanned again."), "info")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        perform(lambda: services.annul(check_in, actor=current_user, reason=request.form.get("reason", "")),
+                _("The check-in has been annulled; the person can be scanned again."))
     return redirect(url_for("backoffice.detail", slug=slug, registration_id=check_in.registration_id))

@@ -11,7 +11,6 @@ from ..accounts import services as accounts
 from ..accounts.models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, User
 from ..core.timeutil import freeze_now, local_to_utc, now_utc, to_zone
 from ..events import services as events
-from ..events.models import Event
 from ..extensions import db
 from ..badges import services as badges
 from ..badges.models import Badge

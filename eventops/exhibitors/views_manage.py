@@ -1,15 +1,15 @@
 """Organizers: review profiles, lay out booths and assign them, keep PIs, review demands, see
 meeting requests, name exhibitor managers."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts import services as accounts
-from ..core.errors import DomainError, InvalidInput
+from ..core.errors import InvalidInput
+from ..core.views import of_event, perform
 from ..core.permissions import require
 from ..events.forms import ActionForm
 from ..events.views import get_event_or_404
-from ..extensions import db
 from ..organisations import services as organisations
 from . import demands, services
 from .forms import BoothForm
@@ -22,16 +22,6 @@ def _event(slug):
     event = get_event_or_404(slug)
     require("event.manage", event)
     return event
-
-
-def _done(message):
-    db.session.commit()
-    flash(message, "success")
-
-
-def _failed(exc):
-    db.session.rollback()
-    flash("; ".join(exc.errors.values()) if isinstance(exc, InvalidInput) else exc.message, "error")
 
 
 @bp.route("/")
@@ -50,16 +40,12 @@ def index(slug):
 @login_required
 def review_profile(slug, profile_id):
     event = _event(slug)
-    profile = db.session.get(ExhibitorProfile, profile_id)
-    if profile is None or profile.event_id != event.id:
-        abort(404)
+    profile = of_event(ExhibitorProfile, profile_id, event)
     if ActionForm().validate_on_submit():
         publish = request.form.get("decision") == "publish"
-        try:
-            services.review_profile(profile, publish=publish, note=request.form.get("note", ""), actor=current_user)
-            _done(_("The profile is published.") if publish else _("The profile was returned for changes."))
-        except DomainError as exc:
-            _failed(exc)
+        perform(lambda: services.review_profile(profile, publish=publish, note=request.form.get("note", ""),
+                                                actor=current_user),
+                _("The profile is published.") if publish else _("The profile was returned for changes."))
     return redirect(url_for("showcase.index", slug=slug))
 
 
@@ -69,12 +55,10 @@ def add_booth(slug):
     event = _event(slug)
     form = BoothForm()
     if form.validate_on_submit():
-        try:
-            services.add_booth(event, code=form.code.data, zone=form.zone.data, x=form.x.data, y=form.y.data,
-                               width=form.width.data, depth=form.depth.data, label=form.label.data, actor=current_user)
-            _done(_("The booth has been added."))
-        except (InvalidInput, DomainError) as exc:
-            _failed(exc)
+        perform(lambda: services.add_booth(event, code=form.code.data, zone=form.zone.data, x=form.x.data,
+                                           y=form.y.data, width=form.width.data, depth=form.depth.data,
+                                           label=form.label.data, actor=current_user),
+                _("The booth has been added."))
     else:
         for errors in form.errors.values():
             flash(errors[0], "error")
@@ -86,12 +70,9 @@ def add_booth(slug):
 def assign(slug):
     event = _event(slug)
     if ActionForm().validate_on_submit():
-        try:
-            booth = services.assign_booth(event, request.form.get("booth", type=int), request.form.get("profile", type=int),
-                                          actor=current_user)
-            _done(_("Booth %(code)s assigned.", code=booth.code))
-        except DomainError as exc:
-            _failed(exc)
+        perform(lambda: services.assign_booth(event, request.form.get("booth", type=int),
+                                              request.form.get("profile", type=int), actor=current_user),
+                lambda booth: _("Booth %(code)s assigned.", code=booth.code))
     return redirect(url_for("showcase.index", slug=slug))
 
 
@@ -99,12 +80,9 @@ def assign(slug):
 @login_required
 def release(slug, booth_id):
     event = _event(slug)
-    booth = db.session.get(Booth, booth_id)
-    if booth is None or booth.event_id != event.id:
-        abort(404)
+    booth = of_event(Booth, booth_id, event)
     if ActionForm().validate_on_submit():
-        services.release_booth(event, booth, actor=current_user)
-        _done(_("The booth is free again."))
+        perform(lambda: services.release_booth(event, booth, actor=current_user), _("The booth is free again."))
     return redirect(url_for("showcase.index", slug=slug))
 
 
@@ -112,17 +90,12 @@ def release(slug, booth_id):
 @login_required
 def review_demand(slug, demand_id):
     event = _event(slug)
-    demand = db.session.get(Demand, demand_id)
-    if demand is None or demand.event_id != event.id:
-        abort(404)
+    demand = of_event(Demand, demand_id, event)
     if ActionForm().validate_on_submit():
         publish = request.form.get("decision") == "publish"
-        try:
-            recommended = demands.review(demand, publish=publish, actor=current_user)
-            _done(_("Published and pushed to %(n)d recommended counterparts.", n=len(recommended)) if publish
-                  else _("The demand will not be published."))
-        except DomainError as exc:
-            _failed(exc)
+        perform(lambda: demands.review(demand, publish=publish, actor=current_user),
+                lambda recommended: _("Published and pushed to %(n)d recommended counterparts.", n=len(recommended))
+                if publish else _("The demand will not be published."))
     return redirect(url_for("showcase.index", slug=slug))
 
 
@@ -131,17 +104,16 @@ def review_demand(slug, demand_id):
 def add_pi(slug):
     event = _event(slug)
     if ActionForm().validate_on_submit():
-        hospital = organisations.find_by_name(request.form.get("hospital", ""))
-        try:
+        def add():
+            hospital = organisations.find_by_name(request.form.get("hospital", ""))
             if hospital is None:
                 raise InvalidInput({"hospital": _("Unknown hospital: register it first.")})
-            services.add_pi(event, hospital, name=request.form.get("name", ""),
-                            department=request.form.get("department", ""), specialty=request.form.get("specialty", ""),
-                            research_areas=request.form.get("research_areas", "").split(),
-                            trial_experience=request.form.get("trial_experience", ""), actor=current_user)
-            _done(_("The PI has been added."))
-        except InvalidInput as exc:
-            _failed(exc)
+            return services.add_pi(event, hospital, name=request.form.get("name", ""),
+                                   department=request.form.get("department", ""),
+                                   specialty=request.form.get("specialty", ""),
+                                   research_areas=request.form.get("research_areas", "").split(),
+                                   trial_experience=request.form.get("trial_experience", ""), actor=current_user)
+        perform(add, _("The PI has been added."))
     return redirect(url_for("showcase.index", slug=slug))
 
 
@@ -151,8 +123,8 @@ def add_manager(slug):
     """Name an exhibitor manager: an account (invited by mail if new) that edits one organisation."""
     event = _event(slug)
     if ActionForm().validate_on_submit():
-        organisation = organisations.find_by_name(request.form.get("organisation", ""))
-        try:
+        def name_manager():
+            organisation = organisations.find_by_name(request.form.get("organisation", ""))
             if organisation is None:
                 raise InvalidInput({"organisation": _("Unknown organisation: it needs a registration at the event first.")})
             user = accounts.find_by_email(request.form.get("email", ""))
@@ -161,7 +133,6 @@ def add_manager(slug):
                 accounts.mail_reset_link(user, invited_to=event)
             services.add_manager(organisation, user, actor=current_user)
             services.profile_for(event, organisation)
-            _done(_("%(email)s now manages %(org)s.", email=user.email, org=organisation.name))
-        except (InvalidInput, DomainError) as exc:
-            _failed(exc)
+            return user, organisation
+        perform(name_manager, lambda done: _("%(email)s now manages %(org)s.", email=done[0].email, org=done[1].name))
     return redirect(url_for("showcase.index", slug=slug))

@@ -1,7 +1,6 @@
 """Exhibitor managers: their organisation's profile, files, booth application, demands, notices
 and the leads they capture at the booth. Only an organisation's own managers get in."""
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 

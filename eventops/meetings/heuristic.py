@@ -177,3 +177,59 @@ def fill(plan: Plan):
     todo.sort(key=lambda r: (-plan.weight[r], len(plan.options[r]), r))
     for r in todo:
         plan.try_insert(r, _slot_order(plan, r))
+
+
+def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000) -> int:
+    """Ruin and recreate: free the two participants of a left-out request (all their movable
+    meetings), refill from the requests that involve them in a shuffled weight order, and keep the
+    result if the objective did not drop. Returns the number of iterations run."""
+    import random
+
+    rng = random.Random(seed)
+    involving: dict[int, list[int]] = {}
+    for r in range(plan.R):
+        if plan.options[r] and not plan.fixed[r]:
+            for p in plan.ends[r]:
+                involving.setdefault(p, []).append(r)
+    it = 0
+    for it in range(1, max_iters + 1):
+        if it % 16 == 0 and time.monotonic() > deadline:
+            break
+        todo = [r for r in plan.unplaced() if plan.options[r]] if it % 64 == 1 else todo
+        if not todo:
+            break
+        r = todo[rng.randrange(len(todo))]
+        if plan.slot_of[r] != NONE:
+            continue
+        before = plan.objective
+        plan.begin()
+        people = set(plan.ends[r])
+        for p in list(people):
+            for q in plan.pbusy[p]:
+                if q != NONE and not plan.fixed[q] and plan.slot_of[q] != NONE:
+                    plan.remove(q)
+        cands = {q for p in people for q in involving.get(p, ()) if plan.slot_of[q] == NONE}
+        noise = {q: plan.weight[q] + rng.random() * 1.5 for q in cands}
+        for q in sorted(cands, key=lambda q: (-noise[q], q)):
+            order = plan.options[q][:]
+            rng.shuffle(order)
+            plan.try_insert(q, order)
+        if plan.objective >= before:
+            plan.commit()
+        else:
+            plan.rollback()
+    return it
+
+
+def search(plan: Plan, deadline: float, seed: int = 0, rounds: int = 3) -> None:
+    """Alternate ruin-and-recreate (most of each round) and the ejection local search, ``rounds``
+    times or until the deadline. Each round's work is capped by counts, so a run that is not cut
+    by the deadline is repeatable."""
+    movable = sum(1 for r in range(plan.R) if plan.options[r] and not plan.fixed[r])
+    for k in range(rounds):
+        now = time.monotonic()
+        if now >= deadline:
+            return
+        share = (deadline - now) / (rounds - k)
+        lns(plan, now + 0.7 * share, seed=seed * 1009 + k, max_iters=max(50, movable))
+        improve(plan, min(deadline, time.monotonic() + 0.3 * share + 0.1), max_passes=2)

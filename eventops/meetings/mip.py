@@ -16,28 +16,36 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 from .plan import NONE, Plan
 
-try:  # optional: without HiGHS the solver keeps its heuristic plan
-    import highspy
-    import numpy as np
-except ImportError:  # pragma: no cover - exercised only where highspy is missing
-    highspy = None
-
 SUPPORT_EPS = 1e-5
+
+# Imported on first use (not when the web app starts); without highspy the solver keeps its heuristic.
+highspy = np = None
+_imported = False
 
 
 def available() -> bool:
+    global highspy, np, _imported
+    if not _imported:
+        _imported = True
+        try:
+            import highspy as _highspy
+            import numpy as _np
+        except ImportError:  # pragma: no cover - exercised only where highspy is missing
+            return False
+        highspy, np = _highspy, _np
     return highspy is not None
 
 
 _banner_shown = False
 
 
-def new_highs(time_limit: float, seed: int = 0):
+def new_highs(deadline: float, seed: int = 0):
     """A quiet Highs object. The first one in a process prints a banner on the C-level stdout,
     which would break the command line's one-line summary: that one is made with fd 1 on /dev/null."""
     global _banner_shown
@@ -61,7 +69,7 @@ def new_highs(time_limit: float, seed: int = 0):
                 os.dup2(saved, 1)
                 os.close(saved)
     h.setOptionValue("output_flag", bool(os.environ.get("MEETINGS_HIGHS_LOG")))
-    h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("threads", 1)  # deterministic, and polite on a shared machine
     return h
@@ -186,16 +194,17 @@ class Model:
             lp.integrality_ = [highspy.HighsVarType.kInteger] * n
         return lp
 
-    def relax(self, time_limit: float, seed: int = 0) -> LpResult | None:
+    def relax(self, deadline: float, seed: int = 0) -> LpResult | None:
         """The LP relaxation by interior point without crossover. When the time limit stops it early,
         the last iterate still guides the rounding but proves nothing (``bound`` is None); None when
         there is no iterate at all."""
         if self.n == 0:
             return LpResult(np.zeros(0), 0.0)
-        h = new_highs(time_limit, seed)
+        lp = self._lp(integer=False)
+        h = new_highs(deadline, seed)
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
-        h.passModel(self._lp(integer=False))
+        h.passModel(lp)
         h.run()
         solution = h.getSolution()
         if not solution.value_valid or len(solution.col_value) != self.n:
@@ -222,7 +231,7 @@ class Model:
                 values[jw] = 1.0
         return values
 
-    def solve(self, time_limit: float, seed: int = 0, warm: dict | None = None, support=None) -> MipResult | None:
+    def solve(self, deadline: float, seed: int = 0, warm: dict | None = None, support=None) -> MipResult | None:
         """The integer programme (only the columns where ``support`` is true, plus the warm start's)."""
         if self.n == 0:
             return MipResult({}, 0, True, 0.0)
@@ -232,10 +241,11 @@ class Model:
             upper = np.asarray(support, dtype=float).copy()
             if start is not None:
                 upper = np.maximum(upper, start)
-        h = new_highs(time_limit, seed)
+        lp = self._lp(upper=upper)
+        h = new_highs(deadline, seed)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.999)  # integer weights: a gap below 1 proves the optimum
-        h.passModel(self._lp(upper=upper))
+        h.passModel(lp)
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = list(start)

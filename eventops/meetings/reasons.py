@@ -35,33 +35,33 @@ def explain(plan: Plan, r: int) -> str:
     if req.needs_broker and all(plan.bcount[k] >= plan.bcap[k] for k in elig if plan.bcap[k] > 0):
         return f"every broker for topic '{topic}' reached max_meetings"
 
-    busy_a = busy_b = tables = brokers = 0
+    busy_a = busy_b = either = tables = brokers = 0
     for s in common:
-        if plan.pbusy[req.a][s] != NONE:
-            busy_a += 1
-        elif plan.pbusy[req.b][s] != NONE:
-            busy_b += 1
+        a_busy, b_busy = plan.pbusy[req.a][s] != NONE, plan.pbusy[req.b][s] != NONE
+        busy_a += a_busy
+        busy_b += b_busy
+        if a_busy or b_busy:
+            either += 1
         elif plan.tfree[s] <= 0:
             tables += 1
         elif plan.free_broker(r, s) is None:
             brokers += 1
     n = len(common)
-    if busy_a + busy_b == n:
-        if busy_b == 0:
-            return f"{pa.id} is already meeting in every common slot"
-        if busy_a == 0:
-            return f"{pb.id} is already meeting in every common slot"
+    if busy_a == n and busy_b == n:
+        return f"{pa.id} and {pb.id} are both already meeting in every common slot"
+    if busy_a == n:
+        return f"{pa.id} is already meeting in every common slot"
+    if busy_b == n:
+        return f"{pb.id} is already meeting in every common slot"
+    if either == n:
         return f"{pa.id} or {pb.id} is already meeting in every common slot"
     if tables == n:
         return "all tables full in every common slot"
     if brokers == n:
         return f"no broker for topic '{topic}' is free in any common slot"
-    if busy_a + busy_b + tables + brokers == n:
-        parts = []
-        if busy_a:
-            parts.append(f"{pa.id} busy in {busy_a}")
-        if busy_b:
-            parts.append(f"{pb.id} busy in {busy_b}")
+    if either + tables + brokers == n:
+        parts = [f"{pa.id} or {pb.id} busy in {either}" if busy_a and busy_b else
+                 f"{pa.id if busy_a else pb.id} busy in {either}"] if either else []
         if tables:
             parts.append(f"tables full in {tables}")
         if brokers:

@@ -32,7 +32,7 @@ class Result:
     method: str  # the step whose plan was kept: "heuristic", "lp-rounding" or "mip"
     optimal: bool  # proven optimal
     upper_bound: float | None  # the LP relaxation's bound on the objective (HiGHS), when known
-    heuristic_objective: int  # the objective of the plan before HiGHS
+    heuristic_objective: int  # the greedy plan's objective (where every method starts)
 
 
 def solve(instance: Instance | dict | str, time_limit: float = 10.0, *, method: str = "auto", seed: int = 0) -> dict:
@@ -48,6 +48,8 @@ def solve_detailed(instance: Instance | dict | str, time_limit: float = 10.0, *,
     inst = instance if isinstance(instance, Instance) else load_instance(instance)
     time_limit = max(float(time_limit), 0.1)
     deadline = started + time_limit * 0.92 - 0.05  # keep time for tables, reasons and output
+    if method == "mip" and not mip.available():
+        raise RuntimeError("method='mip' needs the highspy package")
     use_mip = method != "heuristic" and mip.available()
 
     plan = Plan(inst)
@@ -57,10 +59,13 @@ def solve_detailed(instance: Instance | dict | str, time_limit: float = 10.0, *,
     if use_mip:
         used, optimal, bound = _exact(plan, started, time_limit, deadline, seed)
     else:
-        heuristic.improve(plan, deadline, max_passes=12)
+        heuristic.search(plan, deadline, seed)
     heuristic.fill(plan)
-    if not optimal and time.monotonic() < deadline:
-        heuristic.improve(plan, deadline, max_passes=2)
+    if not optimal and time.monotonic() < deadline - 0.2:
+        before = plan.objective
+        heuristic.search(plan, deadline, seed + 1, rounds=1)
+        if plan.objective > before and used != "heuristic":
+            used += "+search"
     if bound is not None and plan.objective >= math.floor(bound + 1e-6):
         optimal = True
     schedule = _schedule(plan)
@@ -74,9 +79,9 @@ def _exact(plan: Plan, started: float, time_limit: float, deadline: float, seed:
     fixed_weight = sum(plan.weight[f.request] for f in plan.inst.fixed)
     model = mip.Model(plan)
     best, used = plan.snapshot(), "heuristic"
-    lp = model.relax(min(deadline, started + 0.6 * time_limit) - time.monotonic(), seed)
+    lp = model.relax(min(deadline, started + 0.7 * time_limit), seed)
     if lp is None:  # no LP point in time: improve the greedy plan instead
-        heuristic.improve(plan, deadline, max_passes=12)
+        heuristic.search(plan, deadline, seed)
         return used, False, None
     plan.load({})
     mip.round_plan(model, lp, plan)
@@ -85,14 +90,14 @@ def _exact(plan: Plan, started: float, time_limit: float, deadline: float, seed:
         best, used = plan.snapshot(), "lp-rounding"
     plan.load(best)
     if lp.bound is None:  # the LP was cut short: no bound, no support to trust
-        heuristic.improve(plan, deadline, max_passes=12)
+        heuristic.search(plan, deadline, seed)
         return used, False, None
     bound = lp.bound + fixed_weight
     ceiling = math.floor(bound + 1e-6)  # weights are integers
     if plan.objective >= ceiling:
         return used, True, bound
     support = lp.x > mip.SUPPORT_EPS
-    result = model.solve(deadline - time.monotonic(), seed, warm=best, support=support)
+    result = model.solve(deadline, seed, warm=best, support=support)
     if result is not None and result.objective + fixed_weight > plan.objective:
         if _load_checked(plan, result.assignment):
             used = "mip"

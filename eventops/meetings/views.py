@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..core.errors import DomainError, InvalidInput
 from ..core.permissions import require
+from ..core.views import of_event, perform
 from ..core.timeutil import local_to_utc, now_utc
 from ..events.forms import ActionForm
 from ..events.views import get_event_or_404
@@ -96,18 +97,15 @@ def broker(slug):
     event = _manage(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    registration = db.session.get(Registration, request.form.get("registration", type=int) or 0)
-    try:
+    def save():
+        registration = db.session.get(Registration, request.form.get("registration", type=int) or 0)
         if registration is None:
             raise InvalidInput({"registration": _("Choose the broker.")})
-        cap = request.form.get("max_meetings", type=int)
-        zone.set_broker(event, registration, specialties=(request.form.get("specialties") or "").split(),
-                        languages=(request.form.get("languages") or "").split(),
-                        available=(request.form.get("available") or "").split(), max_meetings=cap, actor=current_user)
-        db.session.commit()
-        flash(_("The broker has been saved."), "success")
-    except (InvalidInput, DomainError) as exc:
-        _fail(exc)
+        return zone.set_broker(event, registration, specialties=(request.form.get("specialties") or "").split(),
+                               languages=(request.form.get("languages") or "").split(),
+                               available=(request.form.get("available") or "").split(),
+                               max_meetings=request.form.get("max_meetings", type=int), actor=current_user)
+    perform(save, _("The broker has been saved."))
     return redirect(url_for("meetings.manage", slug=slug))
 
 
@@ -117,17 +115,14 @@ def on_behalf(slug):
     event = _manage(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    people = [db.session.get(Registration, request.form.get(k, type=int) or 0) for k in ("from", "to")]
-    try:
+    def add():
+        people = [db.session.get(Registration, request.form.get(k, type=int) or 0) for k in ("from", "to")]
         if None in people:
             raise InvalidInput({"from": _("Choose both people.")})
-        zone.ask(event, people[0], people[1], topic=request.form.get("topic", ""),
-                 needs_broker=bool(request.form.get("needs_broker")), weight=request.form.get("weight", type=int) or 1,
-                 actor=current_user)
-        db.session.commit()
-        flash(_("The request has been added."), "success")
-    except (InvalidInput, DomainError) as exc:
-        _fail(exc)
+        return zone.ask(event, people[0], people[1], topic=request.form.get("topic", ""),
+                        needs_broker=bool(request.form.get("needs_broker")),
+                        weight=request.form.get("weight", type=int) or 1, actor=current_user)
+    perform(add, _("The request has been added."))
     return redirect(url_for("meetings.manage", slug=slug))
 
 
@@ -158,22 +153,18 @@ def place(slug):
     event = _manage(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    meeting_request = db.session.get(MeetingRequest, request.form.get("request", type=int) or 0)
-    slot = db.session.get(MeetingSlot, request.form.get("slot", type=int) or 0)
-    table = db.session.get(NegotiationTable, request.form.get("table", type=int) or 0)
-    broker_row = db.session.get(Broker, request.form.get("broker", type=int) or 0)
-    try:
+    def put():
+        meeting_request = db.session.get(MeetingRequest, request.form.get("request", type=int) or 0)
+        slot = db.session.get(MeetingSlot, request.form.get("slot", type=int) or 0)
+        table = db.session.get(NegotiationTable, request.form.get("table", type=int) or 0)
+        broker_row = db.session.get(Broker, request.form.get("broker", type=int) or 0)
         if meeting_request is None:
             raise InvalidInput({"request": _("Choose the request.")})
         existing = db.session.get(Meeting, request.form.get("meeting", type=int) or 0)
         if existing is not None and existing.event_id == event.id:
-            scheduling.move(existing, slot, table, broker_row, actor=current_user)
-        else:
-            scheduling.place(event, meeting_request, slot, table, broker_row, actor=current_user)
-        db.session.commit()
-        flash(_("The meeting is on the grid."), "success")
-    except (InvalidInput, DomainError) as exc:
-        _fail(exc)
+            return scheduling.move(existing, slot, table, broker_row, actor=current_user)
+        return scheduling.place(event, meeting_request, slot, table, broker_row, actor=current_user)
+    perform(put, _("The meeting is on the grid."))
     return redirect(url_for("meetings.manage", slug=slug))
 
 
@@ -181,16 +172,10 @@ def place(slug):
 @login_required
 def cancel(slug, meeting_id):
     event = _manage(slug)
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.event_id != event.id:
-        abort(404)
+    meeting = of_event(Meeting, meeting_id, event)
     if ActionForm().validate_on_submit():
-        try:
-            scheduling.cancel(meeting, actor=current_user)
-            db.session.commit()
-            flash(_("The meeting has been cancelled. Announce the changes to tell the people concerned."), "info")
-        except DomainError as exc:
-            _fail(exc)
+        perform(lambda: scheduling.cancel(meeting, actor=current_user),
+                _("The meeting has been cancelled. Announce the changes to tell the people concerned."))
     return redirect(url_for("meetings.manage", slug=slug))
 
 

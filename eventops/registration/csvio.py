@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError
-from ..core.spreadsheet import csv_chunks, safe_cell  # noqa: F401 (safe_cell kept for callers)
+from ..core.spreadsheet import csv_chunks
 from ..core.timeutil import now_utc, to_zone
 from ..events.models import CATEGORIES
 from ..extensions import db

@@ -22,7 +22,6 @@ from ..core.urls import absolute_url
 from ..core.timeutil import now_utc
 from ..extensions import db
 from ..organisations import services as organisations
-from ..organisations.models import Organisation
 from . import validation
 from .models import (PLACE_HOLDING, STATUS_APPROVED, STATUS_CANCELLED, STATUS_PENDING,
                      STATUS_REJECTED, STATUS_WAITLISTED, Registration)

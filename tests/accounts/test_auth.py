@@ -1,5 +1,4 @@
 import pytest
-from flask import session
 
 from eventops.config import Config
 from eventops.extensions import db

@@ -8,7 +8,7 @@ from eventops.ledger import services as ledger
 from eventops.ledger.models import LedgerEntry
 from eventops.registration import services as registrations
 
-from ..factories import make_event, make_user, person
+from ..factories import make_event, person
 from .conftest import COMPANIES, HOSPITALS, contract
 
 

@@ -1,7 +1,5 @@
 """The negotiation zone from the database: grid, requests, the schedule button, re-scheduling with
 announced meetings fixed, manual changes and announcements to only the people concerned."""
-from datetime import time
-
 import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
@@ -10,7 +8,7 @@ from eventops.core.models import MailMessage
 from eventops.extensions import db
 from eventops.meetings import check, scheduling, zone
 from eventops.meetings.instance import InstanceError
-from eventops.meetings.models import Meeting, MeetingSlot
+from eventops.meetings.models import Meeting
 
 from ..factories import login
 

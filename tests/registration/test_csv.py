@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from eventops.extensions import db
-from eventops.registration import csvio, services
+from eventops.registration import csvio
 from eventops.registration.models import ImportBatch, Registration
 
-from ..factories import login, make_event, person
+from ..factories import login, make_event
 
 HEADER = "姓名,单位,单位类型,职务,手机,邮箱,类别\n"
 ROWS = [

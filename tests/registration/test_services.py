@@ -15,7 +15,6 @@ from ..factories import make_event, person
 
 
 def register(event, data, **kw):
-    with_request = kw.pop("with_request", True)
     registration, token = services.register(event, data, **kw)
     db.session.commit()
     return registration, token

@@ -1,0 +1,70 @@
+"""``flask meetings solve INSTANCE.json -o SCHEDULE.json [--time-limit S]``.
+
+Exit codes: 0 written; 2 the instance is invalid or unreadable (each problem is printed, nothing is
+written); 1 the schedule failed the checker (a bug; nothing is written).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from .checker import check
+from .instance import InstanceError, load_instance
+from .solver import METHODS, solve_detailed
+
+meetings_cli = AppGroup("meetings", help="Schedule the one-to-one meetings of a partnering event.")
+
+
+@meetings_cli.command("solve")
+@click.argument("instance_path", metavar="INSTANCE.json", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output", metavar="SCHEDULE.json", required=True,
+              type=click.Path(dir_okay=False), help="Where to write the schedule (JSON, UTF-8).")
+@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds the solver may use.")
+@click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS),
+              help="auto: HiGHS when installed, else the heuristic.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for the heuristic's choices.")
+def solve_command(instance_path, output, time_limit, method, seed):
+    """Read INSTANCE.json, schedule its meetings, write SCHEDULE.json (see meeting-instance.md)."""
+    try:
+        data = Path(instance_path).read_bytes()
+    except OSError as exc:
+        click.echo(f"{instance_path}: cannot read: {exc.strerror}", err=True)
+        raise SystemExit(2) from None
+    try:
+        inst = load_instance(data)
+    except InstanceError as exc:
+        label = "is not valid JSON" if exc.code == "malformed_json" else \
+            f"is not a valid instance ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})"
+        click.echo(f"{instance_path} {label}; nothing written:", err=True)
+        for p in exc.problems:
+            click.echo(f"  {p['entry']}: {p['reason']}", err=True)
+        raise SystemExit(2) from None
+    try:
+        result = solve_detailed(inst, time_limit, method=method, seed=seed)
+    except RuntimeError as exc:  # --method mip without highspy
+        click.echo(str(exc), err=True)
+        raise SystemExit(2) from None
+    schedule = result.schedule
+    errors = check(inst, schedule)
+    if errors:  # never hand out a schedule that breaks a rule
+        click.echo("the schedule failed the checker (a bug); nothing written:", err=True)
+        for e in errors:
+            click.echo(f"  {e}", err=True)
+        raise SystemExit(1)
+    try:  # the schedule is complete before the file is opened
+        Path(output).write_text(json.dumps(schedule, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"{output}: cannot write: {exc.strerror}", err=True)
+        raise SystemExit(1) from None
+    total = len(inst.requests)
+    bound = ""
+    if result.optimal:
+        bound = ", optimal"
+    elif result.upper_bound is not None:
+        bound = f", upper bound {result.upper_bound:.0f}"
+    click.echo(f"{len(schedule['meetings'])} of {total} requests scheduled, objective {schedule['objective']}"
+               f"{bound}, {len(schedule['unscheduled'])} unscheduled, {schedule['seconds']:.2f} s -> {output}")
