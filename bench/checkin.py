@@ -253,6 +253,15 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
+def vm_hwm_mb() -> float:
+    """This process's own resident high-water mark (VmHWM: per address space, reset by exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2 ** 20
@@ -315,7 +324,7 @@ def print_child(args):
         render.render([render.BadgeData("欧阳钇媛", "广州医科大学附属妇女儿童医疗中心", "院长", "vip", "hospital",
                                         "贵宾", "广州研究型医院联盟院企合作活动", "EO1:" + "A" * 26)])
     warm = {"startup_s": t_font - t_start, "first_render_s": time.perf_counter() - t_font}
-    base_peak, base_rss = maxrss_mb(), rss_mb()
+    base_peak, base_rss, base_hwm = maxrss_mb(), rss_mb(), vm_hwm_mb()
     scratch = WORK / f"print-{size}-{os.getpid()}.out"
     profile = cProfile.Profile() if args.profile else None
     if args.tracemalloc:
@@ -344,7 +353,7 @@ def print_child(args):
             runs.append({"seconds": elapsed, "first_byte_s": head, "bytes": received, "parts": parts,
                          "largest_part": largest, "status": response.status_code,
                          "type": response.headers.get("Content-Type"), "rss_max_during_mb": rss_seen})
-        peak = maxrss_mb()
+        peak, hwm = maxrss_mb(), vm_hwm_mb()
         extra = {}
         if args.tracemalloc:
             import tracemalloc
@@ -367,7 +376,8 @@ def print_child(args):
     finally:
         scratch.unlink(missing_ok=True)
     print("RESULT " + json.dumps({"size": size, "runs": runs, "warm": warm, "base_peak_mb": base_peak,
-                                  "base_rss_mb": base_rss, "peak_mb": peak, "check": check, **extra}))
+                                  "base_rss_mb": base_rss, "peak_mb": peak, "base_hwm_mb": base_hwm, "hwm_mb": hwm,
+                                  "check": check, **extra}))
 
 
 def qr_breakdown(n=200) -> dict:
@@ -482,11 +492,13 @@ def run_print_child(url, slug, size, repeat, *, profile=False, trace=False) -> d
     if trace:
         cmd.append("--tracemalloc")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    parent_hwm = vm_hwm_mb()  # Linux carries the parent's RSS at fork into the child's ru_maxrss: keep it small
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=2700)
     line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"print child for {size} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     result = json.loads(line[7:])
+    result["parent_hwm_mb"] = parent_hwm
     result["command"] = " ".join(shlex.quote(str(c)) for c in cmd).replace(str(ROOT) + "/", "")
     return result
 
@@ -501,8 +513,16 @@ def part_print(args) -> dict:
         setup = json.loads(meta_path.read_text())
         log(f"reusing {path}")
     else:
-        log(f"part 1: preparing {path} ({', '.join(f'{s:,}' for s in sizes)} registrations)")
-        setup = prepare_print_db(sizes, path)
+        log(f"part 1: preparing {path} ({', '.join(f'{s:,}' for s in sizes)} registrations), in a subprocess "
+            "(this process stays small: its RSS would show in the children's ru_maxrss)")
+        cmd = [str(PYTHON), str(Path(__file__).resolve()), "_prepare-print", "--sizes", args.sizes, "--path", str(path)]
+        proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, capture_output=True,
+                              text=True, timeout=1800)
+        sys.stdout.write("".join(l + "\n" for l in proc.stdout.splitlines() if not l.startswith("RESULT ")))
+        line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
+        if proc.returncode != 0 or line is None:
+            raise RuntimeError(f"preparing the print database failed:\n{proc.stderr[-3000:]}")
+        setup = json.loads(line[7:])
         meta_path.write_text(json.dumps(setup))
     results = {}
     for size in sizes:
@@ -512,7 +532,8 @@ def part_print(args) -> dict:
         log(f"  {size:>6,} badges: {statistics.median(secs):6.2f} s (runs {', '.join(f'{s:.2f}' for s in secs)}), "
             f"{result['runs'][0]['bytes'] / 2 ** 20:.1f} MB {result['check']['kind']} "
             f"({result['check']['files']} file(s), {result['check']['pages']} pages, ok={result['check']['ok']}), "
-            f"peak RSS {result['peak_mb']:.0f} MB (after warm-up {result['base_peak_mb']:.0f} MB)")
+            f"ru_maxrss {result['peak_mb']:.0f} MB (after warm-up {result['base_peak_mb']:.0f} MB), "
+            f"VmHWM {result['hwm_mb']:.0f} MB (after warm-up {result['base_hwm_mb']:.0f} MB)")
         results[size] = result
     out = {"setup": {k: {kk: vv for kk, vv in v.items() if kk != "gate_ids"} for k, v in setup["events"].items()},
            "results": results, "db_path": str(path)}
@@ -1063,12 +1084,16 @@ def build_report(data) -> tuple[str, str, list]:
                   "then checked (pages; ZIP members). Badges were issued beforehand (`issue_missing` at setup). "
                   "Seconds = from the request to the last byte. Peak memory = `ru_maxrss` of the subprocess at "
                   "the end; 'after warm-up' = `ru_maxrss` after app start, login, the badges page and one "
-                  "warm-up render (CJK font loaded), before the print.\n")
+                  "warm-up render (CJK font loaded), before the print. Cross-check: `VmHWM` from "
+                  "`/proc/self/status` (the same high-water mark, but of the child's own address space only: "
+                  "Linux carries the parent's resident size at fork into the child's `ru_maxrss`, so the "
+                  "parent stays small and prepares the database in a subprocess of its own; parent VmHWM "
+                  f"{max((results.get(str(s)) or results.get(s)).get('parent_hwm_mb', float('nan')) for s in results):.0f} MB).\n")
         md.append("| Badges | Output | Seconds (median; runs) | First byte s | Size MB | Pages (check) | "
-                  "Peak RSS after warm-up MB | Peak RSS at end MB | Growth MB | Target |")
-        md.append("|---:|---|---|---:|---:|---|---:|---:|---:|---|")
+                  "ru_maxrss after warm-up MB | ru_maxrss at end MB | Growth MB | VmHWM at end MB | Target |")
+        md.append("|---:|---|---|---:|---:|---|---:|---:|---:|---:|---|")
         lines.append("Bulk badge print (SQLite, test client, fresh process per size)")
-        lines.append(f"{'badges':>8} {'output':<16} {'seconds':>8} {'MB':>6} {'RSS warm':>9} {'RSS peak':>9} {'growth':>7}  target")
+        lines.append(f"{'badges':>8} {'output':<16} {'seconds':>8} {'MB':>6} {'RSS warm':>9} {'RSS peak':>9} {'growth':>7} {'VmHWM':>6}  target")
         sizes = sorted(int(s) for s in results)
         for size in sizes:
             r = results[str(size)] if str(size) in results else results[size]
@@ -1093,9 +1118,9 @@ def build_report(data) -> tuple[str, str, list]:
             md.append(f"| {size:,} | {out} | {sec:.2f} ({', '.join(f'{s:.2f}' for s in secs)}) | "
                       f"{statistics.median(x['first_byte_s'] for x in r['runs']):.2f} | {r['runs'][0]['bytes'] / 2 ** 20:.1f} | "
                       f"{check['pages']:,} ({'ok' if check['ok'] else 'WRONG'}) | {r['base_peak_mb']:.0f} | {r['peak_mb']:.0f} | "
-                      f"{growth:+.0f} | {target} |")
+                      f"{growth:+.0f} | {r.get('hwm_mb', float('nan')):.0f} | {target} |")
             lines.append(f"{size:>8,} {out:<16} {sec:>8.2f} {r['runs'][0]['bytes'] / 2 ** 20:>6.1f} {r['base_peak_mb']:>9.0f} "
-                         f"{r['peak_mb']:>9.0f} {growth:>+7.0f}  {target.replace('**', '')}")
+                         f"{r['peak_mb']:>9.0f} {growth:>+7.0f} {r.get('hwm_mb', float('nan')):>6.0f}  {target.replace('**', '')}")
         peaks = {size: (results.get(str(size)) or results.get(size))["peak_mb"] for size in sizes}
         growths = {size: (results.get(str(size)) or results.get(size))["peak_mb"] - (results.get(str(size)) or results.get(size))["base_peak_mb"]
                    for size in sizes}
@@ -1291,7 +1316,14 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_qr-breakdown":
+    if len(sys.argv) > 1 and sys.argv[1] == "_prepare-print":
+        p = argparse.ArgumentParser()
+        p.add_argument("_cmd")
+        p.add_argument("--sizes", required=True)
+        p.add_argument("--path", required=True)
+        a = p.parse_args()
+        print("RESULT " + json.dumps(prepare_print_db([int(x) for x in a.sizes.split(",")], Path(a.path))))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_qr-breakdown":
         print("RESULT " + json.dumps(qr_breakdown()))
     elif len(sys.argv) > 1 and sys.argv[1] == "_print-child":
         p = argparse.ArgumentParser()

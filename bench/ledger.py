@@ -628,7 +628,9 @@ def run_backend(kind, args):
     with app.app_context():
         version = db.session.scalar(text("SHOW server_version")) if kind == "postgres" else sqlite3.sqlite_version
         db.session.remove()
-    result = {"kind": kind, "version": version, "url": url, "load": {"start": loadavg()}}
+    result = {"kind": kind, "version": version, "url": url, "load": {"start": loadavg()},
+              "date": subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip(),
+              "argv": " ".join(sys.argv[1:])}
 
     log(f"1. recording {args.entries:,} entries, one commit each")
     result["record"] = record_loop(app, ids, args)
@@ -678,7 +680,14 @@ def run_backend(kind, args):
     log(f"   {len(problems)} problems, {result['entries_at_end'][0]:,} entries, verify took {result['verify']['s']:.1f} s")
     with app.app_context():
         db.engine.dispose()
+    result["finished"] = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
+    saved(kind).write_text(json.dumps(result, default=str, ensure_ascii=False, indent=1))
     return result
+
+
+def saved(kind):
+    """The last complete result per database, so that one backend can be re-run alone (--keep-other)."""
+    return TMP / f"eventops-ledger-bench-{kind}.json"
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -814,6 +823,8 @@ def write_report(results, info, argv):
         f"- Python {info['python']}; "
         + "; ".join(f"{ {'sqlite': 'SQLite', 'postgres': 'PostgreSQL'}[r['kind']]} {r['version']}" for r in results),
         f"- Command: `cd /work/main && .venv/bin/python bench/ledger.py {' '.join(argv)}`",
+        *[f"- {NAMES[r['kind']]}: run {r.get('date', '?')} → {r.get('finished', '?')}, command "
+          f"`.venv/bin/python bench/ledger.py {r.get('argv', '')}`" for r in results],
         "- Big screen server: `EVENTOPS_DATABASE_URL=<url> EVENTOPS_SECRET_KEY=x EVENTOPS_RATELIMIT=0 "
         ".venv/bin/gunicorn -w 2 -b 127.0.0.1:<free port> wsgi:app` (sync workers), started and stopped by the "
         "bench",
@@ -898,6 +909,7 @@ def write_report(results, info, argv):
 
 
 HOTSPOTS_PLACEHOLDER = "@@HOTSPOTS@@"
+NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 args_global = None
 
 
@@ -913,11 +925,18 @@ def main(argv=None):
     parser.add_argument("--recordings", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="profile the summary even when the target is met")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results/ledger.md alone")
+    parser.add_argument("--keep-other", action="store_true",
+                        help="with --db sqlite|postgres: report the other database's last saved result too")
     argv = sys.argv[1:] if argv is None else argv
     args = args_global = parser.parse_args(argv)
     info = machine()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     results = [run_backend(kind, args) for kind in kinds]
+    if args.keep_other:
+        for kind in ("sqlite", "postgres"):
+            if kind not in kinds and saved(kind).exists():
+                results.append(json.loads(saved(kind).read_text()))
+        results.sort(key=lambda r: r["kind"] != "sqlite")
     info["end"] = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
     if args.no_write:
         header, rows = table(results)

@@ -187,7 +187,7 @@ def _corridor(event, organizer, manager, rng, pis=600):
         exhibitors.add_booth(event, code=f"D{index + 1:02d}", zone="districts", x=33 + index * 3.5, y=0,
                              label=f"{district}区", actor=organizer)
     for index in range(4):
-        exhibitors.add_booth(event, code=f"A{index + 1:02d}", zone="achievements", x=33 + index * 3.5, y=9, actor=organizer)
+        exhibitors.add_booth(event, code=f"A{index + 1:02d}", zone="achievements", x=44 + index * 3.5, y=9, actor=organizer)
     exhibitors.add_manager(hospitals[2] if len(hospitals) > 2 else hospitals[0], manager, actor=organizer)
     for n in range(pis):
         hospital = hospitals[n % len(hospitals)]
