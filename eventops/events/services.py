@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts import services as accounts
 from ..accounts.models import EVENT_ROLES, ROLE_ORGANIZER, EventRole
@@ -191,8 +192,13 @@ def public_events() -> list[Event]:
     return list(db.session.scalars(select(Event).where(Event.published.is_(True)).order_by(Event.starts_at.desc())))
 
 
-def by_slug(slug: str) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
+def by_slug(slug: str, *, with_rules=False) -> Event | None:
+    """The event at that address; ``with_rules`` loads its questions and capacities in the same
+    round trip (the registration form needs both)."""
+    query = select(Event).where(Event.slug == slug)
+    if with_rules:
+        query = query.options(selectinload(Event.questions), selectinload(Event.category_capacities))
+    return db.session.scalar(query)
 
 
 def zone(event) -> ZoneInfo:

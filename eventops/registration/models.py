@@ -23,7 +23,8 @@ STATUSES = {
 #: statuses that hold one of the event's places
 PLACE_HOLDING = (STATUS_PENDING, STATUS_APPROVED)
 
-_ACTIVE = text("status <> 'cancelled'")
+#: an active registration (literal, so that SQLite can use the partial indexes below)
+ACTIVE = text("status <> 'cancelled'")
 
 
 class Registration(db.Model):
@@ -32,9 +33,9 @@ class Registration(db.Model):
         # one active registration per person and event: the service checks under the event lock,
         # and these partial unique indexes make the database refuse a second one regardless
         Index("uq_registrations_event_mobile_active", "event_id", "mobile", unique=True,
-              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+              sqlite_where=ACTIVE, postgresql_where=ACTIVE),
         Index("uq_registrations_event_email_active", "event_id", "email_key", unique=True,
-              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+              sqlite_where=ACTIVE, postgresql_where=ACTIVE),
         Index("ix_registrations_event_status", "event_id", "status", "id"),
         Index("ix_registrations_event_category", "event_id", "category"),
         Index("ix_registrations_event_created", "event_id", "created_at"),

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..organisations.models import Organisation
@@ -33,6 +34,7 @@ def _like(term: str) -> str:
 
 def filtered(event, filters: Filters):
     query = (select(Registration).join(Organisation, Registration.organisation_id == Organisation.id)
+             .options(contains_eager(Registration.organisation))  # one join, not a second eager one
              .where(Registration.event_id == event.id))
     q = (filters.q or "").strip()[:100]
     if q:

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
@@ -23,7 +23,7 @@ from ..core.timeutil import now_utc
 from ..extensions import db
 from ..organisations import services as organisations
 from . import validation
-from .models import (PLACE_HOLDING, STATUS_APPROVED, STATUS_CANCELLED, STATUS_PENDING,
+from .models import (ACTIVE, PLACE_HOLDING, STATUS_APPROVED, STATUS_CANCELLED, STATUS_PENDING,
                      STATUS_REJECTED, STATUS_WAITLISTED, Registration)
 from .validation import RegistrationData
 
@@ -63,6 +63,23 @@ def places_taken(event) -> tuple[int, dict[str, int]]:
     return sum(per_category.values()), per_category
 
 
+def has_room_for(event, category) -> bool:
+    """Whether one more place is free, counting only what a limit applies to (the event's places
+    when it has a capacity, the category's when it has one): an event without limits costs no
+    count at all, and a limited category counts only its own rows."""
+    holding = (Registration.event_id == event.id) & Registration.status.in_(PLACE_HOLDING)
+    if event.capacity is not None:
+        if db.session.scalar(select(func.count()).select_from(Registration).where(holding)) >= event.capacity:
+            return False
+    limit = event.category_capacity(category)
+    if limit is not None:
+        taken = db.session.scalar(select(func.count()).select_from(Registration).where(
+            holding, Registration.category == category))
+        if taken >= limit:
+            return False
+    return True
+
+
 def _has_room(event, category, total, per_category) -> bool:
     if event.capacity is not None and total >= event.capacity:
         return False
@@ -73,13 +90,16 @@ def _has_room(event, category, total, per_category) -> bool:
 
 
 def _find_duplicate(event, mobile, email_key, exclude_id=None):
-    query = select(Registration).where(
-        Registration.event_id == event.id, Registration.status != STATUS_CANCELLED,
-        or_(Registration.mobile == mobile, Registration.email_key == email_key),
-    )
-    if exclude_id is not None:
-        query = query.where(Registration.id != exclude_id)
-    return db.session.scalars(query.limit(1)).first()
+    """The active registration with this mobile number or e-mail. Two look-ups, each answered by
+    its partial unique index (the literal predicate lets SQLite use it; an OR would scan)."""
+    for column, value in ((Registration.mobile, mobile), (Registration.email_key, email_key)):
+        query = select(Registration).where(Registration.event_id == event.id, column == value, ACTIVE)
+        if exclude_id is not None:
+            query = query.where(Registration.id != exclude_id)
+        found = db.session.scalars(query.limit(1)).first()
+        if found is not None:
+            return found
+    return None
 
 
 def _duplicate_error(existing, mobile):
@@ -119,8 +139,7 @@ def register(event, data: RegistrationData, *, actor=None, source="web", locale=
         raise _duplicate_error(existing, data.mobile)
 
     organisation = organisations.find_or_create(data.organisation, data.org_type)
-    total, per_category = places_taken(event)
-    if _has_room(event, data.category, total, per_category):
+    if has_room_for(event, data.category):
         status = STATUS_PENDING if (event.requires_approval and source == "web") else STATUS_APPROVED
     else:
         status = STATUS_WAITLISTED
@@ -224,8 +243,7 @@ def move_from_waitlist(registration, *, actor) -> Registration:
     db.session.refresh(registration)
     if registration.status != STATUS_WAITLISTED:
         raise RegistrationError("not_waitlisted", _("This person is not on the waitlist."))
-    total, per_category = places_taken(registration.event)
-    if not _has_room(registration.event, registration.category, total, per_category):
+    if not has_room_for(registration.event, registration.category):
         raise RegistrationError("full", _("There is no free place in this category. Raise the capacity first."))
     _set_status(registration, STATUS_APPROVED, actor, "registration.promote")
     _mail(registration, "promoted")

@@ -21,7 +21,7 @@ bp = Blueprint("registration", __name__)
 
 
 def _event_or_404(slug):
-    event = by_slug(slug)
+    event = by_slug(slug, with_rules=True)
     if event is None or not event.published:
         abort(404)
     return event
