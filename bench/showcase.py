@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
+import gc
 import io
 import json
 import math
@@ -53,7 +54,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -471,11 +472,13 @@ DEMAND_LABELS = {
     "recommend.candidates": "… inside it: candidates(), SELECT + ORM load of the 1,999 other profiles",
     "recommend.score": "… inside it: score() × 1,999 (one call per candidate)",
     "recommend.rest": "… inside it: the rest (DELETE old, sort, 10 INSERTs + flush)",
+    "recommend.gc": "… overlapping the rows above: Python's cyclic GC pauses",
     "review": "demands.review(publish=True) incl. notify + flush",
     "review.candidates": "… inside it: candidates()",
     "review.score": "… inside it: score() × 1,999",
     "review.notify": "… inside it: notify() (10 notices, managers' addresses, mails)",
     "review.rest": "… inside it: the rest (status UPDATE, DELETE, sort, INSERTs, audit, flushes)",
+    "review.gc": "… overlapping the rows above: Python's cyclic GC pauses",
 }
 
 
@@ -486,8 +489,17 @@ class Split:
     NAMES = ("candidates", "score", "notify")
 
     def __init__(self):
-        self.acc = dict.fromkeys(self.NAMES, 0.0)
+        self.acc = dict.fromkeys(self.NAMES + ("gc", "gc_full"), 0.0)
         self.saved = {}
+        self._gc_started = None
+
+    def _gc(self, phase, info):
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self._gc_started is not None:
+            self.acc["gc"] += time.perf_counter() - self._gc_started
+            self.acc["gc_full"] += info.get("generation") == 2
+            self._gc_started = None
 
     def _wrap(self, name, func):
         acc, clock = self.acc, time.perf_counter
@@ -504,14 +516,16 @@ class Split:
         for name in self.NAMES:
             self.saved[name] = getattr(demands, name)
             setattr(demands, name, self._wrap(name, self.saved[name]))
+        gc.callbacks.append(self._gc)
         return self
 
     def __exit__(self, *exc):
         for name, func in self.saved.items():
             setattr(demands, name, func)
+        gc.callbacks.remove(self._gc)
 
     def reset(self):
-        for name in self.NAMES:
+        for name in self.acc:
             self.acc[name] = 0.0
 
     def ms(self, name):
@@ -537,7 +551,8 @@ def _one_demand(mode, demand_id, organizer_id, split=None):
     elapsed = (time.perf_counter() - t0) * 1000
     parts = {}
     if split:
-        parts = {"candidates": split.ms("candidates"), "score": split.ms("score"), "notify": split.ms("notify")}
+        parts = {"candidates": split.ms("candidates"), "score": split.ms("score"), "notify": split.ms("notify"),
+                 "gc": split.ms("gc"), "gc_full": split.acc["gc_full"]}
         parts["rest"] = elapsed - parts["candidates"] - parts["score"] - parts["notify"]
     count = len(result)
     db.session.rollback()
@@ -551,6 +566,7 @@ def time_demand_board(app, ids_by_mode: dict, organizer_id) -> dict:
     samples = {mode: [] for mode in ids_by_mode}
     counts = {mode: [] for mode in ids_by_mode}
     parts = {key: [] for key in DEMAND_LABELS if "." in key}
+    full = {mode: [] for mode in ids_by_mode}
     rounds = min(len(ids) for ids in ids_by_mode.values())
     with app.test_request_context(base_url="http://127.0.0.1"), Split() as split:
         for i in range(rounds):
@@ -559,12 +575,16 @@ def time_demand_board(app, ids_by_mode: dict, organizer_id) -> dict:
                 if i >= WARMUP:
                     samples[mode].append(elapsed)
                     counts[mode].append(count)
+                    full[mode].append(split_ms.get("gc_full", 0))
                     for key, value in split_ms.items():
                         if f"{mode}.{key}" in parts:
                             parts[f"{mode}.{key}"].append(value)
     out = {mode: summary(samples[mode], DEMAND_LABELS[mode], results_avg=statistics.mean(counts[mode]))
            for mode in ids_by_mode if samples[mode]}
     out.update({key: summary(values, DEMAND_LABELS[key]) for key, values in parts.items() if values})
+    for mode in ids_by_mode:
+        if f"{mode}.gc" in out:
+            out[f"{mode}.gc"]["full_per_call"] = statistics.mean(full[mode]) if full[mode] else 0
     return out
 
 
@@ -782,10 +802,10 @@ def table_rows(results: dict) -> list[str]:
             row(f"{r['label']}: page", "p95 ≤ 100", lambda x, key=key, page=page: x[page][key], TARGET_SEARCH_MS)
     lines.append("| **Demand board** | | " + " | ".join("" for _ in kinds) + " |")
     row(DEMAND_LABELS["recommend"], "p95 ≤ 200", lambda x: x["recommend"], TARGET_RECOMMEND_MS)
-    for key in ("recommend.candidates", "recommend.score", "recommend.rest"):
+    for key in ("recommend.candidates", "recommend.score", "recommend.rest", "recommend.gc"):
         row(DEMAND_LABELS[key], "—", lambda x, key=key: x[key], None)
     row(DEMAND_LABELS["review"] + " (info)", "—", lambda x: x["review"], None)
-    for key in ("review.candidates", "review.score", "review.notify", "review.rest"):
+    for key in ("review.candidates", "review.score", "review.notify", "review.rest", "review.gc"):
         row(DEMAND_LABELS[key], "—", lambda x, key=key: x[key], None)
     return lines
 
@@ -827,7 +847,7 @@ def render(results: dict, command: str) -> str:
     lines.append("")
     for svc in ("dir_service", "pi_service"):
         for key, r in first[svc].items():
-            shown = ", ".join(f"`{q}` {n}" for q, n in r["matches"].items())
+            shown = ", ".join(f"`{unquote_plus(q)}` {n}" for q, n in r["matches"].items())
             lines.append(f"- {'Directory' if svc == 'dir_service' else 'PIs'}, {r['label']}: {shown}")
     lines.append("")
     for k in ("sqlite", "postgres"):
@@ -835,7 +855,8 @@ def render(results: dict, command: str) -> str:
             continue
         r = results[k]
         lines.append(f"- Demand board on {DB_LABEL[k]}: on average {r['recommend']['results_avg']:.1f} recommendations "
-                     f"per demand (limit 10); "
+                     f"per demand (limit 10); full (generation 2) GC collections per call: recommend "
+                     f"{r['recommend.gc'].get('full_per_call', 0):.2f}, review {r['review.gc'].get('full_per_call', 0):.2f}; "
                      f"slowest recommend {r['recommend']['max_ms']:.0f} ms, slowest review {r['review']['max_ms']:.0f} ms.")
     profiles = [p for k in ("sqlite", "postgres") if k in results for p in results[k].get("profiles", [])]
     if profiles:
@@ -871,7 +892,7 @@ HEADER = """# Showcase benchmark: directory search, find a PI, demand recommenda
 Written by `bench/showcase.py` (a benchmark, not a test: it measures and reports, nothing asserts).
 
 ```sh
-.venv/bin/python bench/showcase.py --db both        # SQLite and PostgreSQL, about 8-10 minutes
+.venv/bin/python bench/showcase.py --db both        # SQLite and PostgreSQL, about 6-8 minutes
 .venv/bin/python bench/showcase.py --db sqlite      # one database; the other's last figures stay below
 .venv/bin/python bench/showcase.py --help
 ```
@@ -886,8 +907,10 @@ of search rotates through five variants (listed under the table with the rows ea
 different demands each, every one in a fresh session inside `app.test_request_context()`, rolled
 back after (so nothing accumulates); the review figure includes notify (notices, one mail per
 manager) and the final flush, not the commit. The "inside it" rows split those same calls by
-wrapping `demands.candidates`, `demands.score` and `demands.notify` with a timer (bench only). PostgreSQL is `ANALYZE`d after the bulk load (autovacuum is off on this
-server). The machine is shared and noisy: single figures move by ±30 % between runs.
+wrapping `demands.candidates`, `demands.score` and `demands.notify` with a timer (bench only), and
+the "GC pauses" rows add up Python's cyclic garbage-collector pauses (`gc.callbacks`) during the same
+calls. PostgreSQL is `ANALYZE`d after the bulk load (autovacuum is off on this server). The
+machine is shared and noisy: single figures move by ±30 % between runs.
 """
 
 

@@ -4,6 +4,8 @@ A published demand is matched against the published exhibitor profiles of the ev
 recommendation says why it was made: shared tags, the demand's words found in the counterpart's
 specialties or strengths, and complementary sides (a hospital's need, a company's offer).
 """
+import heapq
+
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
@@ -14,6 +16,7 @@ from ..core.mail import send_mail
 from ..core.timeutil import now_utc
 from ..core.urls import absolute_url
 from ..extensions import db
+from ..organisations.models import Organisation
 from .models import DEMAND_KINDS, Demand, ExhibitorProfile, Notice, Recommendation
 from .services import _list, like
 
@@ -66,25 +69,33 @@ def review(demand, *, publish: bool, actor) -> list[Recommendation]:
     return recommendations
 
 
-def score(demand, profile) -> tuple[float, list[str]]:
-    reasons, points = [], 0.0
-    common = [t for t in demand.tags if t in profile.tags or t in profile.specialties]
-    if common:
-        points += 3.0 * len(common)
-        reasons.append(_("Shared interests: %(tags)s", tags="、".join(common[:5])))
-    text = profile.search_text or ""
+def _points(demand, terms, tags, specialties, text, org_type):
+    """How well a counterpart fits, and the facts behind it (reasons are worded only for the kept)."""
+    common = [t for t in demand.tags if t in tags or t in specialties]
     found = [t for t in demand.tags if t not in common and t.lower() in text]
-    title_terms = [term for term in _terms(demand.title) if term in text and term not in common]
-    if found or title_terms:
-        terms = (found + title_terms)[:4]
-        points += 1.5 * len(found) + 1.0 * min(len(title_terms), 3)
-        reasons.append(_("Their profile mentions %(terms)s", terms="、".join(terms)))
-    demand_type, profile_type = demand.organisation.org_type, profile.organisation.org_type
-    if profile_type in COMPLEMENT.get(demand_type, set()):
-        points += 1.0
+    in_title = [term for term in terms if term in text and term not in common]
+    complementary = org_type in COMPLEMENT.get(demand.organisation.org_type, set())
+    points = 3.0 * len(common) + 1.5 * len(found) + 1.0 * min(len(in_title), 3) + (1.0 if complementary else 0.0)
+    return points, (common, found + in_title, complementary)
+
+
+def _reasons(demand, profile, facts):
+    common, mentioned, complementary = facts
+    reasons = []
+    if common:
+        reasons.append(_("Shared interests: %(tags)s", tags="、".join(common[:5])))
+    if mentioned:
+        reasons.append(_("Their profile mentions %(terms)s", terms="、".join(mentioned[:4])))
+    if complementary:
         reasons.append(_("Complementary sides: %(a)s and %(b)s",
                          a=demand.organisation.org_type_label, b=profile.organisation.org_type_label))
-    return points, reasons
+    return reasons
+
+
+def score(demand, profile) -> tuple[float, list[str]]:
+    points, facts = _points(demand, _terms(demand.title), profile.tags, profile.specialties,
+                            profile.search_text or "", profile.organisation.org_type)
+    return points, _reasons(demand, profile, facts)
 
 
 def _terms(title):
@@ -98,23 +109,32 @@ def _terms(title):
 
 
 def candidates(demand):
-    return db.session.scalars(select(ExhibitorProfile).where(
-        ExhibitorProfile.event_id == demand.event_id, ExhibitorProfile.status == "published",
-        ExhibitorProfile.organisation_id != demand.organisation_id)).all()
+    """The other published profiles, as the few columns scoring reads (no ORM objects: a demand
+    is scored against thousands of them)."""
+    return db.session.execute(
+        select(ExhibitorProfile.id, ExhibitorProfile.tags, ExhibitorProfile.specialties,
+               ExhibitorProfile.search_text, Organisation.org_type)
+        .join(Organisation, ExhibitorProfile.organisation_id == Organisation.id)
+        .where(ExhibitorProfile.event_id == demand.event_id, ExhibitorProfile.status == "published",
+               ExhibitorProfile.organisation_id != demand.organisation_id)).all()
 
 
 def recommend(demand, limit=LIMIT) -> list[Recommendation]:
     """(Re)compute the recommendations of a published demand: the best-scoring counterparts that
     share more than a complementary type."""
     db.session.execute(delete(Recommendation).where(Recommendation.demand_id == demand.id))
+    terms = _terms(demand.title)
     scored = []
-    for profile in candidates(demand):
-        points, reasons = score(demand, profile)
+    for profile_id, tags, specialties, text, org_type in candidates(demand):
+        points, facts = _points(demand, terms, tags or [], specialties or [], text or "", org_type)
         if points > 1.0:  # a complementary type alone is no reason to push
-            scored.append((points, profile, reasons))
-    scored.sort(key=lambda item: (-item[0], item[1].organisation.name))
-    recommendations = [Recommendation(demand_id=demand.id, profile_id=p.id, score=points, reasons=reasons,
-                                      created_at=now_utc()) for points, p, reasons in scored[:limit]]
+            scored.append((points, profile_id, facts))
+    best = heapq.nsmallest(limit, scored, key=lambda item: (-item[0], item[1]))
+    profiles = {p.id: p for p in db.session.scalars(select(ExhibitorProfile).where(
+        ExhibitorProfile.id.in_([pid for _p, pid, _f in best])))} if best else {}
+    recommendations = [Recommendation(demand_id=demand.id, profile_id=pid, score=points,
+                                      reasons=_reasons(demand, profiles[pid], facts), created_at=now_utc())
+                       for points, pid, facts in best]
     db.session.add_all(recommendations)
     db.session.flush()
     return recommendations
