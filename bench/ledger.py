@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import event as sa_event  # noqa: E402
 
 from eventops import create_app  # noqa: E402
 from eventops.accounts import services as accounts  # noqa: E402
@@ -365,6 +366,27 @@ def contention_processes(url, ids, processes, seconds):
 
 # --- 2. live total -----------------------------------------------------------------------------
 
+class StatementTimer:
+    """Time spent inside cursor.execute (round trip + server work), and how many statements."""
+
+    def __init__(self, engine):
+        self.engine, self.total, self.count, self.on = engine, 0.0, 0, False
+        sa_event.listen(engine, "before_cursor_execute", self.before)
+        sa_event.listen(engine, "after_cursor_execute", self.after)
+
+    def before(self, conn, cursor, statement, params, context, executemany):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def after(self, conn, cursor, statement, params, context, executemany):
+        if self.on:
+            self.total += time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+            self.count += 1
+
+    def close(self):
+        sa_event.remove(self.engine, "before_cursor_execute", self.before)
+        sa_event.remove(self.engine, "after_cursor_execute", self.after)
+
+
 def time_summary(app, ids, calls=300, http_calls=200, warmup=10):
     with app.app_context():
         event = db.session.get(Event, ids["event"])
@@ -372,11 +394,15 @@ def time_summary(app, ids, calls=300, http_calls=200, warmup=10):
             ledger.summary(event)
             db.session.rollback()
         samples = []
+        timer = StatementTimer(db.engine)
+        timer.on = True
         for _ in range(calls):
             t0 = time.perf_counter()
             result = ledger.summary(event)
             samples.append((time.perf_counter() - t0) * 1000)
             db.session.rollback()  # a new transaction per call, as per request
+        timer.on = False
+        timer.close()
         seq = result["seq"]
         db.session.remove()
     client = app.test_client()
@@ -400,7 +426,8 @@ def time_summary(app, ids, calls=300, http_calls=200, warmup=10):
         not_modified.append((time.perf_counter() - t0) * 1000)
         if r.status_code != 304:
             raise RuntimeError(f"summary endpoint with ETag: HTTP {r.status_code}")
-    return {"seq": seq, "json_seq": data["seq"], "json_bytes": len(body),
+    return {"seq": seq, "json_seq": data["seq"], "json_bytes": len(body), "load": loadavg(),
+            "statements_per_call": timer.count / calls, "statement_ms_per_call": timer.total * 1000 / calls,
             "inproc": {"n": len(samples), "p50": percentile(samples, .5), "p95": percentile(samples, .95),
                        "max": max(samples)},
             "http": {"n": len(http), "p50": percentile(http, .5), "p95": percentile(http, .95), "max": max(http)},
@@ -662,7 +689,7 @@ def run_backend(kind, args):
     result["contention"] = [contention(app, ids, n, args.contention_seconds) for n in (1, 8)]
     result["contention"].append(contention_processes(url, ids, 8, args.contention_seconds))
     for c in result["contention"]:
-        log(f"   {c['threads']} thread(s)/p(rocesses): {c['entries_per_s']:.0f} entries/s, p50 {c['p50_ms']:.1f} / "
+        log(f"   {c['threads']} (p = processes): {c['entries_per_s']:.0f} entries/s, p50 {c['p50_ms']:.1f} / "
             f"p95 {c['p95_ms']:.1f} ms per record+commit, {c['errors']} errors")
 
     path, top = profile_record(app, ids)
@@ -681,7 +708,8 @@ def run_backend(kind, args):
     with app.app_context():
         db.engine.dispose()
     result["finished"] = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
-    saved(kind).write_text(json.dumps(result, default=str, ensure_ascii=False, indent=1))
+    if not args.no_write:
+        saved(kind).write_text(json.dumps(result, default=str, ensure_ascii=False, indent=1))
     return result
 
 
@@ -873,6 +901,11 @@ def write_report(results, info, argv):
         rec = r["record"]
         parts += [f"## {name}: details", ""]
         cps = ", ".join(f"{n // 1000}k: {rate:.0f}/s" for n, _t, rate in rec["checkpoints"] if rate)
+        sm = r["summary"]
+        if "statements_per_call" in sm:
+            parts.append(f"- services.summary(): {sm['statements_per_call']:.1f} SQL statements per call, "
+                         f"{sm['statement_ms_per_call']:.1f} ms per call inside cursor.execute (round trip + server; on SQLite "
+                         f"without the row fetch), p50 call {sm['inproc']['p50']:.1f} ms; load average then: {sm['load']}.")
         parts += [f"- Recording mode: {rec['mode']}; throughput per 5,000-entry slice while building: {cps}.",
                   f"- Load average (1/5/15 min) at start / after recording / end: "
                   f"{r['load'].get('start')} / {r['load'].get('after recording')} / {r['load'].get('end')}.",
@@ -913,6 +946,81 @@ NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 args_global = None
 
 
+REMEASURE_START, REMEASURE_END = "<!-- remeasure:start -->", "<!-- remeasure:end -->"
+
+
+def remeasure(kind, args):
+    """Reuse the database of the last full run: top the event up to --entries with the fill path
+    (services.record, commit every 500), then measure the live total again (item 2 only)."""
+    url = f"sqlite:///{SQLITE_PATH}" if kind == "sqlite" else PG_URL
+    app = create_app(bench_config(url))
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == SLUG))
+        if event is None:
+            raise SystemExit(f"{kind}: no benchmark event in {url}; run a full benchmark first")
+        clerk = db.session.scalar(select(User).where(User.email == "clerk@bench.example.cn"))
+        sessions = [s.id for s in ledger.sessions_of(event)]
+        ids = {"event": event.id, "clerk": clerk.id, "sessions": sessions}
+        db.session.remove()
+    before, _seq = entry_count(app, ids["event"])
+    t0 = time.perf_counter()
+    with Recorder(app, ids, f"top-{secrets.token_hex(2)}", 11) as rec:
+        n = before
+        while n < args.entries:
+            for _ in range(min(500, args.entries - n)):
+                rec.record(commit=False)
+                n += 1
+            db.session.commit()
+    topped = time.perf_counter() - t0
+    if kind == "postgres":
+        maintenance(url)
+    count = entry_count(app, ids["event"])
+    log(f"{kind}: {before:,} → {count[0]:,} entries ({topped:.0f} s); measuring the live total")
+    result = {"kind": kind, "before": before, "entries": count[0], "top_up_s": topped,
+              "date": subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip(),
+              "load_start": loadavg(), "summary": time_summary(app, ids)}
+    if max(result["summary"]["inproc"]["p95"], result["summary"]["http"]["p95"]) > TARGET_SUMMARY_P95_MS:
+        path, top = profile_summary(app, ids)
+        result["summary_profile"] = {"path": str(path), "top": top}
+    with app.app_context():
+        db.engine.dispose()
+    return result
+
+
+def write_remeasure(results, argv):
+    lines = [REMEASURE_START, "## Live total re-measured on the existing database", "",
+             f"Command: `cd /work/main && .venv/bin/python bench/ledger.py {' '.join(argv)}` (reuses the full run's "
+             "database, tops the event up to the entry count with `services.record`, commit every 500, then "
+             "repeats item 2 only).", "",
+             "| Database | When | Entries | Load avg at start | summary() p50 / p95 / max ms | GET summary p50 / p95 / "
+             "max ms | 304 p50 / p95 ms | SQL statements per summary() call, ms inside execute |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        s = r["summary"]
+        lines.append(
+            f"| {NAMES[r['kind']]} | {r['date']} | {r['entries']:,} (was {r['before']:,}) | {r['load_start']} | "
+            f"{s['inproc']['p50']:.1f} / {s['inproc']['p95']:.1f} / {s['inproc']['max']:.1f} "
+            f"({met(s['inproc']['p95'] <= TARGET_SUMMARY_P95_MS)}) | {s['http']['p50']:.1f} / {s['http']['p95']:.1f} / "
+            f"{s['http']['max']:.1f} ({met(s['http']['p95'] <= TARGET_SUMMARY_P95_MS)}) | {s['http304']['p50']:.1f} / "
+            f"{s['http304']['p95']:.1f} | {s['statements_per_call']:.1f}, {s['statement_ms_per_call']:.1f} ms |")
+    for r in results:
+        if "summary_profile" in r:
+            lines += ["", f"{NAMES[r['kind']]} profile of 100 GET summary calls — `{r['summary_profile']['path']}`:",
+                      "", "```", *r["summary_profile"]["top"], "```"]
+    lines += ["", REMEASURE_END]
+    block = "\n".join(lines)
+    current = RESULTS.read_text() if RESULTS.exists() else ""
+    if REMEASURE_START in current:
+        head, rest = current.split(REMEASURE_START, 1)
+        current = head + block + rest.split(REMEASURE_END, 1)[1]
+    elif "## Hot spots" in current:
+        current = current.replace("## Hot spots", block + "\n\n## Hot spots", 1)
+    else:
+        current += "\n" + block + "\n"
+    RESULTS.write_text(current)
+    return block
+
+
 def main(argv=None):
     global args_global
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -925,12 +1033,27 @@ def main(argv=None):
     parser.add_argument("--recordings", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="profile the summary even when the target is met")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results/ledger.md alone")
+    parser.add_argument("--remeasure", action="store_true",
+                        help="reuse the last full run's database: top up to --entries, re-time the live total only")
     parser.add_argument("--keep-other", action="store_true",
                         help="with --db sqlite|postgres: report the other database's last saved result too")
     argv = sys.argv[1:] if argv is None else argv
     args = args_global = parser.parse_args(argv)
-    info = machine()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    if args.remeasure:
+        found = [remeasure(kind, args) for kind in kinds]
+        block = write_remeasure(found, argv) if not args.no_write else ""
+        for r in found:
+            s = r["summary"]
+            print(f"{NAMES[r['kind']]}: {r['entries']:,} entries; summary() p50/p95 {s['inproc']['p50']:.1f}/"
+                  f"{s['inproc']['p95']:.1f} ms; GET {s['http']['p50']:.1f}/{s['http']['p95']:.1f} ms; "
+                  f"{s['statements_per_call']:.1f} statements, {s['statement_ms_per_call']:.1f} ms in execute")
+            if "summary_profile" in r:
+                print("\n".join("  " + line for line in r["summary_profile"]["top"]))
+        if block:
+            print(f"\nwritten: {RESULTS}")
+        return
+    info = machine()
     results = [run_backend(kind, args) for kind in kinds]
     if args.keep_other:
         for kind in ("sqlite", "postgres"):

@@ -177,10 +177,10 @@ def _follow_up(record, kind):
 
 def record(event, data: ContractData, *, actor, key: str) -> tuple[LedgerEntry, bool]:
     """Record a signed contract. Returns (entry, created); a repeated key returns the first entry."""
+    values = _clean(event, data)  # before the lock: other writers need not wait for validation
     head, existing = _begin(event, key)
     if existing is not None:
         return existing, False
-    values = _clean(event, data)
     entry = _append(event, head, actor, key, kind=KIND_RECORD,
                     needs_confirmation=bool(event.signing_requires_confirmation), **values)
     if not entry.needs_confirmation:
