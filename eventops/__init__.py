@@ -28,6 +28,7 @@ from .events.views import bp as events_bp
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ledger.cli import ledger_cli
 from .ledger.models import CONTRACT_CATEGORIES
+from .meetings.cli import meetings_cli
 from .meetings.models import SESSION_KINDS
 from .meetings.views import bp as meetings_bp
 from .ledger.views import bp as ledger_bp
@@ -174,6 +175,7 @@ def _register_cli(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(meetings_cli)
 
 
 def _register_security_headers(app):

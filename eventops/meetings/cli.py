@@ -6,6 +6,7 @@ written); 1 the schedule failed the checker (a bug; nothing is written).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
@@ -65,6 +66,6 @@ def solve_command(instance_path, output, time_limit, method, seed):
     if result.optimal:
         bound = ", optimal"
     elif result.upper_bound is not None:
-        bound = f", upper bound {result.upper_bound:.0f}"
+        bound = f", upper bound {math.floor(result.upper_bound)}"  # weights are integers
     click.echo(f"{len(schedule['meetings'])} of {total} requests scheduled, objective {schedule['objective']}"
                f"{bound}, {len(schedule['unscheduled'])} unscheduled, {schedule['seconds']:.2f} s -> {output}")

@@ -10,6 +10,7 @@ Everything is ordered by fixed keys: the same input gives the same plan.
 """
 from __future__ import annotations
 
+import random
 import time
 
 from .plan import NONE, Plan
@@ -179,12 +180,11 @@ def fill(plan: Plan):
         plan.try_insert(r, _slot_order(plan, r))
 
 
-def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000) -> int:
+def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000, sample: int = 20) -> int:
     """Ruin and recreate: free the two participants of a left-out request (all their movable
-    meetings), refill from the requests that involve them in a shuffled weight order, and keep the
-    result if the objective did not drop. Returns the number of iterations run."""
-    import random
-
+    meetings), refill from those meetings, the request and up to ``sample`` other left-out requests
+    of the two, in a shuffled weight order, and keep the result if the objective did not drop.
+    Returns the number of iterations run."""
     rng = random.Random(seed)
     involving: dict[int, list[int]] = {}
     for r in range(plan.R):
@@ -192,10 +192,12 @@ def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000) ->
             for p in plan.ends[r]:
                 involving.setdefault(p, []).append(r)
     it = 0
+    todo: list[int] = []
     for it in range(1, max_iters + 1):
         if it % 16 == 0 and time.monotonic() > deadline:
             break
-        todo = [r for r in plan.unplaced() if plan.options[r]] if it % 64 == 1 else todo
+        if it % 64 == 1:
+            todo = [r for r in plan.unplaced() if plan.options[r]]
         if not todo:
             break
         r = todo[rng.randrange(len(todo))]
@@ -203,12 +205,16 @@ def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000) ->
             continue
         before = plan.objective
         plan.begin()
-        people = set(plan.ends[r])
-        for p in list(people):
+        removed = []
+        for p in plan.ends[r]:
             for q in plan.pbusy[p]:
                 if q != NONE and not plan.fixed[q] and plan.slot_of[q] != NONE:
                     plan.remove(q)
-        cands = {q for p in people for q in involving.get(p, ()) if plan.slot_of[q] == NONE}
+                    removed.append(q)
+        others = [q for p in plan.ends[r] for q in involving.get(p, ()) if plan.slot_of[q] == NONE]
+        if len(others) > sample:
+            others = rng.sample(others, sample)
+        cands = set(others) | set(removed) | {r}
         noise = {q: plan.weight[q] + rng.random() * 1.5 for q in cands}
         for q in sorted(cands, key=lambda q: (-noise[q], q)):
             order = plan.options[q][:]

@@ -115,8 +115,8 @@ def parse_json(text: str | bytes) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InstanceError([{"entry": f"line {exc.lineno} column {exc.colno}", "reason": f"malformed JSON: {exc.msg}"}],
-                            code="malformed_json") from None
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise InstanceError([{"entry": where, "reason": f"malformed JSON: {exc.msg}"}], code="malformed_json") from None
 
 
 def load_instance(data: dict | str | bytes) -> Instance:

@@ -1,22 +1,25 @@
 """Place the requested meetings: ``solve(instance, time_limit=10.0) -> schedule``.
 
-1. A weight-ordered greedy and an ejection-chain local search (:mod:`.heuristic`) build a plan in a
-   fraction of the time limit.
-2. With ``highspy`` installed, the exact integer programme (:mod:`.mip`) is solved by HiGHS, warm
-   started from that plan, for the rest of the time; its solution is kept only if it is better.
-   Without ``highspy``, or when HiGHS finds nothing better in time, the heuristic plan stands and the
-   local search gets the whole budget.
+1. A weight-ordered greedy, then ruin-and-recreate and ejection-chain local search
+   (:mod:`.heuristic`): a good plan within a fifth of the time limit, whatever happens next.
+2. With ``highspy`` installed (:mod:`.mip`): the LP relaxation by interior point (a proven upper
+   bound), a plan rounded from the LP point, then the integer programme restricted to the LP's
+   support, warm-started from that plan (and, if time allows and the LP bound is not reached, the
+   whole programme). The best plan is kept; a plan that reaches the bound is proven optimal.
+   Without ``highspy``, or when the LP does not finish in time, the heuristic gets the time.
 3. Tables are given out per slot (fixed meetings keep theirs; a participant keeps the table it had in
-   the slot before when it is free), and each request left out gets a short reason.
+   the slot before when it is free), and each request left out gets a short reason (:mod:`.reasons`).
 
-The output depends only on the input and ``seed``, except when the time limit cuts a phase short
-(on small and medium instances HiGHS proves the optimum well before it).
+The same input and ``seed`` give the same schedule whenever the LP path proves the optimum (the
+heuristic phases are capped by counts, HiGHS runs on one thread), which is the usual case up to
+thousands of requests. When the time limit cuts a phase short, the result depends on the machine's
+speed at that moment.
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import heuristic, mip
 from .instance import Instance, load_instance
@@ -31,8 +34,9 @@ class Result:
     schedule: dict
     method: str  # the step whose plan was kept: "heuristic", "lp-rounding" or "mip"
     optimal: bool  # proven optimal
-    upper_bound: float | None  # the LP relaxation's bound on the objective (HiGHS), when known
+    upper_bound: float | None  # a proven bound on the objective (LP relaxation or HiGHS), when known
     heuristic_objective: int  # the greedy plan's objective (where every method starts)
+    trace: list = field(default_factory=list)  # (step, seconds since the start, objective after it)
 
 
 def solve(instance: Instance | dict | str, time_limit: float = 10.0, *, method: str = "auto", seed: int = 0) -> dict:
@@ -52,58 +56,86 @@ def solve_detailed(instance: Instance | dict | str, time_limit: float = 10.0, *,
         raise RuntimeError("method='mip' needs the highspy package")
     use_mip = method != "heuristic" and mip.available()
 
+    trace: list = []
+
+    def mark(step: str, value: int | None = None):
+        trace.append((step, round(time.monotonic() - started, 3), plan.objective if value is None else value))
+
     plan = Plan(inst)
     heuristic.greedy(plan)
     heuristic_objective = plan.objective
+    mark("greedy")
     used, optimal, bound = "heuristic", False, None
     if use_mip:
-        used, optimal, bound = _exact(plan, started, time_limit, deadline, seed)
+        # A good plan first (insurance against an LP that does not finish on a busy machine).
+        heuristic.search(plan, min(deadline, started + 0.2 * time_limit), seed, rounds=1)
+        mark("search")
+        used, optimal, bound = _exact(plan, started, time_limit, deadline, seed, mark)
     else:
         heuristic.search(plan, deadline, seed)
+        mark("search")
     heuristic.fill(plan)
     if not optimal and time.monotonic() < deadline - 0.2:
         before = plan.objective
         heuristic.search(plan, deadline, seed + 1, rounds=1)
+        mark("search")
         if plan.objective > before and used != "heuristic":
             used += "+search"
-    if bound is not None and plan.objective >= math.floor(bound + 1e-6):
+    if bound is not None and plan.objective >= math.floor(bound):
         optimal = True
     schedule = _schedule(plan)
+    mark("output")
     schedule["seconds"] = round(time.monotonic() - started, 3)
-    return Result(schedule, used, optimal, bound, heuristic_objective)
+    return Result(schedule, used, optimal, bound, heuristic_objective, trace)
 
 
-def _exact(plan: Plan, started: float, time_limit: float, deadline: float, seed: int):
-    """LP relaxation, LP-guided rounding, then the integer programme on the LP's support; the plan
-    ends as the best found. Returns (method, proven optimal, upper bound)."""
+def _exact(plan: Plan, started: float, time_limit: float, deadline: float, seed: int, mark):
+    """LP relaxation, LP-guided rounding, then the integer programme on the LP's support, warm
+    started from the rounding. The plan ends as the best of these and the heuristic plan it came
+    with (the LP-based ones win ties, so a proven optimum does not depend on the heuristic's timing).
+    Returns (method, proven optimal, upper bound)."""
     fixed_weight = sum(plan.weight[f.request] for f in plan.inst.fixed)
+    candidates = [("heuristic", plan.snapshot(), plan.objective)]
     model = mip.Model(plan)
-    best, used = plan.snapshot(), "heuristic"
-    lp = model.relax(min(deadline, started + 0.7 * time_limit), seed)
-    if lp is None:  # no LP point in time: improve the greedy plan instead
-        heuristic.search(plan, deadline, seed)
-        return used, False, None
-    plan.load({})
-    mip.round_plan(model, lp, plan)
-    heuristic.fill(plan)
-    if plan.objective > sum(plan.weight[r] for r in best) + fixed_weight:
-        best, used = plan.snapshot(), "lp-rounding"
+    mark("model")
+    lp = model.relax(min(deadline, started + 0.85 * time_limit), seed)
+    mark("lp" if lp is not None and lp.bound is not None else "lp (unfinished)",
+         None if lp is None or lp.bound is None else math.floor(lp.bound + fixed_weight))
+    if lp is not None:
+        plan.load({})
+        mip.round_plan(model, lp, plan)
+        heuristic.fill(plan)
+        rounded = plan.snapshot()
+        candidates.append(("lp-rounding", rounded, plan.objective))
+        mark("rounding")
+    bound = None
+    if lp is not None and lp.bound is not None:
+        bound = lp.bound + fixed_weight
+        if plan.objective < math.floor(bound):  # weights are integers
+            support = lp.x > mip.SUPPORT_EPS
+            whole = bool(support.all())
+            result = model.solve(deadline, seed, warm=rounded, support=None if whole else support)
+            if result is not None and _load_checked(plan, result.assignment):
+                candidates.append(("mip", plan.snapshot(), plan.objective))
+            mark("mip" if whole else "mip (LP support)")
+            best_value = max(c[2] for c in candidates)
+            if (result is not None and result.optimal and not whole and best_value < math.floor(bound)
+                    and deadline - time.monotonic() > 0.25 * time_limit):
+                # Optimal on the support only, below the LP bound: the whole programme may prove it
+                # (or do better). Only with time to spare: HiGHS can overrun a short time limit.
+                result = model.solve(deadline, seed, warm=result.assignment)
+                if result is not None and _load_checked(plan, result.assignment):
+                    candidates.append(("mip", plan.snapshot(), plan.objective))
+                mark("mip")
+                whole = True
+            if result is not None and result.optimal and whole:
+                bound = min(bound, result.bound + fixed_weight)
+    used, best, value = max(reversed(candidates), key=lambda c: c[2])  # ties: the later (LP-based) one
     plan.load(best)
-    if lp.bound is None:  # the LP was cut short: no bound, no support to trust
+    if bound is None:  # no LP bound in time: spend what is left on the heuristic
         heuristic.search(plan, deadline, seed)
         return used, False, None
-    bound = lp.bound + fixed_weight
-    ceiling = math.floor(bound + 1e-6)  # weights are integers
-    if plan.objective >= ceiling:
-        return used, True, bound
-    support = lp.x > mip.SUPPORT_EPS
-    result = model.solve(deadline, seed, warm=best, support=support)
-    if result is not None and result.objective + fixed_weight > plan.objective:
-        if _load_checked(plan, result.assignment):
-            used = "mip"
-        else:  # a solution that does not hold up: keep the previous one
-            plan.load(best)
-    return used, plan.objective >= ceiling, bound
+    return used, plan.objective >= math.floor(bound), bound
 
 
 def _load_checked(plan: Plan, assignment: dict[int, tuple[int, int]]) -> bool:

@@ -33,7 +33,7 @@ def test_worked_example(small_example, method):
 
 def test_auto_reports_a_proven_optimum(small_example):
     result = solve_detailed(small_example, 5)
-    assert result.optimal and result.upper_bound == pytest.approx(17)
+    assert result.optimal and 17 <= result.upper_bound < 17.01
     assert result.schedule["seconds"] < 5
 
 
