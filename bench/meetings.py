@@ -1,8 +1,9 @@
 """Benchmark of the meeting scheduler (eventops/meetings) against HiGHS's proven optimum or bound.
 
-    .venv/bin/python bench/meetings.py [--sizes 400,1200,2000,5000] [--ref-limit 120] [--no-write]
+    .venv/bin/python bench/meetings.py [--sizes 400,1200,2000,5000] [--seeds 1,2] [--ref-limit 120]
+                                       [--no-write] [--dump DIR]
 
-For each size a seeded instance that resembles a partnering event is generated (a few very popular
+For each size and seed an instance that resembles a partnering event is generated (a few very popular
 hospitals draw most requests, Zipf-like; 40-60 % of meetings need a broker with the topic's
 specialty; participants and brokers with partial availability and caps; 30 % mutual requests of
 weight 3, the others weight 1-2; about 1 % already fixed). Then:
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import platform
 import random
 import subprocess
@@ -155,7 +155,7 @@ def reference(inst, time_limit: float, lp_time_limit: float = 400.0) -> dict:
     import highspy
     import numpy as np
 
-    S, T = len(inst.slots), len(inst.tables)
+    T = len(inst.tables)
     fixed = {f.request: f for f in inst.fixed}
     cols, lower, cost = [], [], []
     for r, req in enumerate(inst.requests):
@@ -261,18 +261,19 @@ def first_fit_schedule(inst) -> dict:
 
 # -- the run --------------------------------------------------------------------------------------
 
-def run_size(n: int, ref_limit: float) -> dict:
-    data = generate(n)
+def run_size(n: int, seed: int, ref_limit: float) -> dict:
+    data = generate(n, seed)
     inst = load_instance(data)
     tables, slots, brokers, limit = shape_for(n)
-    row = {"n": n, "tables": tables, "slots": slots, "brokers": brokers, "limit": limit,
+    row = {"n": n, "seed": seed, "tables": tables, "slots": slots, "brokers": brokers, "limit": limit,
            "participants": len(inst.participants), "fixed": len(inst.fixed),
            "needs_broker": sum(r.needs_broker for r in inst.requests) / len(inst.requests)}
-    print(f"== {n} requests: {len(inst.participants)} participants, {tables} tables, {slots} slots, "
-          f"{brokers} brokers, {len(inst.fixed)} fixed, {row['needs_broker']:.0%} need a broker", flush=True)
+    print(f"== {n} requests (seed {seed}): {len(inst.participants)} participants, {tables} tables, "
+          f"{slots} slots, {brokers} brokers, {len(inst.fixed)} fixed, {row['needs_broker']:.0%} need a broker",
+          flush=True)
     result = solve_detailed(inst, limit)
     row.update(objective=result.schedule["objective"], seconds=result.schedule["seconds"], method=result.method,
-               proven=result.optimal, solver_bound=result.upper_bound,
+               proven=result.optimal, solver_bound=result.upper_bound, trace=result.trace,
                check=len(check(inst, result.schedule)))
     print(f"   scheduler: {row['objective']} in {row['seconds']:.1f} s ({row['method']}"
           f"{', proven optimal' if row['proven'] else ''}), checker: {row['check']} problem(s)", flush=True)
@@ -333,9 +334,9 @@ def report(rows: list[dict], info: dict, command: str, ref_limit: float) -> str:
         "down: weights are integers). Ratios are objective / reference. Every schedule went through the "
         "checker.",
         "",
-        "| requests | tables x slots, brokers | scheduler (time limit) | time | reference | ratio | target | met | "
-        "heuristic alone | first fit | checker |",
-        "|---:|---|---:|---:|---|---:|---:|---|---:|---:|---|",
+        "| requests | seed | tables x slots, brokers | scheduler (time limit) | time | reference | ratio | target "
+        "| met | heuristic alone | first fit | checker |",
+        "|---:|---:|---|---:|---:|---|---:|---:|---|---:|---:|---|",
     ]
     verdicts = []
     for row in rows:
@@ -347,46 +348,53 @@ def report(rows: list[dict], info: dict, command: str, ref_limit: float) -> str:
         checks = "ok" if row["check"] + row["heuristic_check"] + row["first_fit_check"] == 0 else \
             f"{row['check']}/{row['heuristic_check']}/{row['first_fit_check']} problems"
         lines.append(
-            f"| {row['n']:,} | {row['tables']} x {row['slots']}, {row['brokers']} | {row['objective']} "
+            f"| {row['n']:,} | {row['seed']} | {row['tables']} x {row['slots']}, {row['brokers']} | {row['objective']} "
             f"({row['limit']:.0f} s) | {row['seconds']:.1f} s | {ref_text} | {fmt(r, '.4f')} | "
             f"{fmt(target, '.2f')} | {'yes' if met else 'no' if met is not None else '-'} | "
             f"{row['heuristic']} ({fmt(ratio(row['heuristic'], ref['reference']), '.3f')}) | "
             f"{row['first_fit']} ({fmt(ratio(row['first_fit'], ref['reference']), '.3f')}) | {checks} |")
         if target is not None:
-            verdicts.append(f"- {row['n']:,} requests: ratio {fmt(r, '.4f')} in {row['seconds']:.1f} s against "
-                            f"a target of {target:.2f} within {row['limit']:.0f} s: "
+            verdicts.append(f"- {row['n']:,} requests, seed {row['seed']}: ratio {fmt(r, '.4f')} in "
+                            f"{row['seconds']:.1f} s against a target of {target:.2f} within {row['limit']:.0f} s: "
                             f"**{'met' if met and row['seconds'] <= row['limit'] else 'NOT met'}**"
                             f"{' (proven optimal)' if row['proven'] else ''}.")
-    lines += ["", "Targets:", ""] + verdicts
+    all_met = all("**met**" in v for v in verdicts)
+    lines += ["", f"Targets ({'all met' if all_met else 'NOT all met'}):", ""] + verdicts
     lines += ["", "Details:", ""]
     for row in rows:
         ref = row["ref"]
         lp = f"; LP relaxation bound {ref['lp_bound']:.2f}" if ref.get("lp_bound") is not None else ""
         lines.append(
-            f"- {row['n']:,} requests, {row['participants']} participants, {row['fixed']} fixed, "
+            f"- {row['n']:,} requests, seed {row['seed']}: {row['participants']} participants, {row['fixed']} fixed, "
             f"{row['needs_broker']:.0%} need a broker. Scheduler kept the plan of step `{row['method']}`"
             f"{', proven optimal by its own LP bound' if row['proven'] else ''}; its LP bound "
             f"{fmt(row['solver_bound'], '.2f')}. Reference model {ref['columns']:,} columns x {ref['rows']:,} rows, "
             f"MIP {'optimal' if ref['mip_optimal'] else 'stopped'} after {ref['mip_seconds']:.0f} s "
             f"(objective {fmt(ref['mip_objective'], '.0f')}, bound {fmt(ref['mip_bound'], '.1f')}){lp}. "
-            f"Heuristic alone (no highspy): {row['heuristic']} in {row['heuristic_seconds']:.1f} s.")
+            f"Heuristic alone (no highspy): {row['heuristic']} in {row['heuristic_seconds']:.1f} s. Scheduler steps "
+            f"(step: seconds, objective or LP bound): "
+            + ", ".join(f"{step} {t:.1f} s {v}" for step, t, v in row["trace"]) + ".")
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="400,1200,2000,5000", help="comma-separated request counts")
+    parser.add_argument("--seeds", default="1,2", help="comma-separated instance seeds for each size")
     parser.add_argument("--ref-limit", type=float, default=120.0, help="seconds for the reference MIP")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     parser.add_argument("--dump", metavar="DIR", help="also write each generated instance as JSON there")
     args = parser.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     if args.dump:
         Path(args.dump).mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            Path(args.dump, f"meetings-{n}.json").write_text(json.dumps(generate(n), indent=1), encoding="utf-8")
+            for seed in seeds:
+                Path(args.dump, f"meetings-{n}-{seed}.json").write_text(json.dumps(generate(n, seed), indent=1),
+                                                                       encoding="utf-8")
     started = time.perf_counter()
-    rows = [run_size(n, args.ref_limit) for n in sizes]
+    rows = [run_size(n, seed, args.ref_limit) for n in sizes for seed in seeds]
     command = "python bench/meetings.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(rows, machine(), command.strip(), args.ref_limit)
     text += f"\nWhole run: {time.perf_counter() - started:.0f} s.\n"
