@@ -113,17 +113,19 @@ def _exact(plan: Plan, started: float, time_limit: float, deadline: float, seed:
         bound = lp.bound + fixed_weight
         if plan.objective < math.floor(bound):  # weights are integers
             support = lp.x > mip.SUPPORT_EPS
-            whole = bool(support.all())
-            result = model.solve(deadline, seed, warm=rounded, support=None if whole else support)
+            fix = lp.x > mip.FIX_ABOVE
+            whole = bool(support.all()) and not fix.any()
+            result = model.solve(deadline, seed, warm=rounded, support=None if whole else support,
+                                 fix=None if whole else fix)
             if result is not None and _load_checked(plan, result.assignment):
                 candidates.append(("mip", plan.snapshot(), plan.objective))
             mark("mip" if whole else "mip (LP support)")
             best_value = max(c[2] for c in candidates)
-            if (result is not None and result.optimal and not whole and best_value < math.floor(bound)
-                    and deadline - time.monotonic() > 0.25 * time_limit):
-                # Optimal on the support only, below the LP bound: the whole programme may prove it
-                # (or do better). Only with time to spare: HiGHS can overrun a short time limit.
-                result = model.solve(deadline, seed, warm=result.assignment)
+            if (not whole and best_value < math.floor(bound) and deadline - time.monotonic() > 0.25 * time_limit):
+                # Below the LP bound on the support: the whole programme may prove it optimal or
+                # do better. Only with time to spare.
+                warm = max(reversed(candidates), key=lambda c: c[2])[1]
+                result = model.solve(deadline, seed, warm=warm)
                 if result is not None and _load_checked(plan, result.assignment):
                     candidates.append(("mip", plan.snapshot(), plan.objective))
                 mark("mip")

@@ -45,6 +45,23 @@ def test_same_input_same_schedule(small_example):
         assert a == b
 
 
+def test_same_schedule_on_a_larger_instance():
+    inst = load_instance(random_instance(4))
+    a, b = solve(inst, 5), solve(inst, 5)
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+
+
+def test_odd_cycle_proven_optimal_below_the_lp_bound():
+    # Three people who all want to meet each other in one slot: the LP can take half of each
+    # meeting (bound 4); only one meeting fits (3). HiGHS on the whole programme proves it.
+    data = make(slots=1, tables=2, participants=("a", "b", "c"),
+                requests=[("r1", "a", "b", 2), ("r2", "b", "c", 3), ("r3", "c", "a", 3)])
+    result = solve_detailed(data, 5)
+    assert result.schedule["objective"] == 3 and result.optimal
+    assert 3 <= result.upper_bound < 4
+
+
 def test_empty_instances():
     for data in (make(requests=[]), make(tables=0, participants=("a", "b"), requests=[("r1", "a", "b", 2)]),
                  make(slots=0, participants=("a", "b"), requests=[("r1", "a", "b", 2)])):
