@@ -19,10 +19,12 @@ Not a test: it measures, prints a table and writes ``bench/results/checkin.md``;
 
 Usage::
 
-    .venv/bin/python bench/checkin.py                      # everything (about 6-8 minutes)
+    .venv/bin/python bench/checkin.py                      # everything (about 8 minutes; 12 with --profile)
     .venv/bin/python bench/checkin.py --part print         # badge printing only
     .venv/bin/python bench/checkin.py --part checkin --duration 15 --rounds 3 --threads 16
-    .venv/bin/python bench/checkin.py --profile            # + cProfile / tracemalloc passes (not timed)
+    .venv/bin/python bench/checkin.py --profile            # + cProfile passes and a per-badge breakdown (not timed)
+    .venv/bin/python bench/checkin.py --profile --rl-accel-dir DIR   # + what-if with reportlab's C accelerator
+    .venv/bin/python bench/checkin.py --report-only        # rebuild the table and checkin.md from the last run
 
 Scratch files (SQLite databases, gunicorn logs, profiles) go to /tmp/eventops-checkin-bench. PostgreSQL:
 database ``eventops_checkin_bench`` on 127.0.0.1:5432 (user postgres), dropped and re-created each run.
@@ -312,6 +314,9 @@ def print_child(args):
     from eventops import create_app
     from eventops.badges import render
     url, slug, size = args.db, args.slug, args.size
+    if args.tracemalloc and size > 3000:  # tracing every allocation slows the print ~20 times
+        print("RESULT " + json.dumps({"size": size, "skipped": "tracemalloc is run for 3,000 badges at most"}))
+        return
     t_start = time.perf_counter()
     app = create_app(bench_config(url))
     client = app.test_client()
@@ -329,7 +334,7 @@ def print_child(args):
     profile = cProfile.Profile() if args.profile else None
     if args.tracemalloc:
         import tracemalloc
-        tracemalloc.start(12)
+        tracemalloc.start(4)
     runs = []
     try:
         for _ in range(args.repeat):
@@ -413,15 +418,6 @@ def qr_breakdown(n=200) -> dict:
         fn()
         out[name] = (time.perf_counter() - t0) / n * 1000
 
-    def qr_as_drawn():
-        c = canvas.Canvas(io.BytesIO())
-        for b in badges:
-            widget = QrCodeWidget(b.payload, barLevel="M", barBorder=2)
-            x1, y1, x2, y2 = widget.getBounds()
-            drawing = Drawing(side, side, transform=[side / (x2 - x1), 0, 0, side / (y2 - y1), 0, 0])
-            drawing.add(widget)
-            renderPDF.draw(drawing, c, 0, 0)
-
     def bounds_only():
         for b in badges:
             QrCodeWidget(b.payload, barLevel="M", barBorder=2).getBounds()
@@ -448,43 +444,68 @@ def qr_breakdown(n=200) -> dict:
                 c.drawPath(path, stroke=0, fill=1)
         return run
 
+    def reportlab_widget():
+        c = canvas.Canvas(io.BytesIO())
+        for b in badges:
+            widget = QrCodeWidget(b.payload, barLevel="M", barBorder=2)
+            x1, y1, x2, y2 = widget.getBounds()
+            drawing = Drawing(side, side, transform=[side / (x2 - x1), 0, 0, side / (y2 - y1), 0, 0])
+            drawing.add(widget)
+            renderPDF.draw(drawing, c, 0, 0)
+
     timed("badge, as rendered now", lambda: render.render(badges))
-    timed("its QR code, as drawn now", qr_as_drawn)
-    timed("  of which QrCodeWidget.getBounds (one full encode)", bounds_only)
+    if hasattr(render, "_draw_qr"):   # render.py draws the QR itself (qrcode matrix, one path)
+        def qr_now():
+            c = canvas.Canvas(io.BytesIO())
+            for b in badges:
+                render._draw_qr(c, b.payload, 0, 0, side)
+        timed("its QR code, as drawn now (render._draw_qr)", qr_now)
+        real = render._draw_qr
+        render._draw_qr = lambda *a, **k: None
+        try:
+            timed("badge without its QR code", lambda: render.render(badges))
+        finally:
+            render._draw_qr = real
+        timed("for comparison: reportlab QrCodeWidget + getBounds + renderPDF.draw (the earlier way)", reportlab_widget)
+    else:                             # render.py uses reportlab's QrCodeWidget
+        timed("its QR code, as drawn now (QrCodeWidget + getBounds + renderPDF.draw)", reportlab_widget)
+        timed("  of which QrCodeWidget.getBounds (one full encode)", bounds_only)
 
-    class _NoQr:
-        def __init__(self, *a, **k):
-            pass
+        class _NoQr:
+            def __init__(self, *a, **k):
+                pass
 
-        def getBounds(self):
-            return (0, 0, 1, 1)
+            def getBounds(self):
+                return (0, 0, 1, 1)
 
-        def add(self, *_a):
-            pass
+            def add(self, *_a):
+                pass
 
-    real = render.QrCodeWidget, render.Drawing, render.renderPDF
-    render.QrCodeWidget, render.Drawing = _NoQr, _NoQr
-    render.renderPDF = type("_NoRender", (), {"draw": staticmethod(lambda *a, **k: None)})
-    try:
-        timed("badge without its QR code", lambda: render.render(badges))
-    finally:
-        render.QrCodeWidget, render.Drawing, render.renderPDF = real
+        real = render.QrCodeWidget, render.Drawing, render.renderPDF
+        render.QrCodeWidget, render.Drawing = _NoQr, _NoQr
+        render.renderPDF = type("_NoRender", (), {"draw": staticmethod(lambda *a, **k: None)})
+        try:
+            timed("badge without its QR code", lambda: render.render(badges))
+        finally:
+            render.QrCodeWidget, render.Drawing, render.renderPDF = real
     timed("what-if: QR from qrcode's matrix, best mask, one run-length path", matrix_path(None))
     timed("what-if: same with a fixed mask (no mask search)", matrix_path(0))
     return out
 
 
-def run_qr_breakdown() -> dict:
+def run_qr_breakdown(extra_path=None) -> dict:
     cmd = [str(PYTHON), str(Path(__file__).resolve()), "_qr-breakdown"]
-    proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, capture_output=True,
-                          text=True, timeout=600)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if extra_path:
+        env["PYTHONPATH"] = str(extra_path)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"qr breakdown failed:\n{proc.stderr[-2000:]}")
     return json.loads(line[7:])
 
 
-def run_print_child(url, slug, size, repeat, *, profile=False, trace=False) -> dict:
+def run_print_child(url, slug, size, repeat, *, profile=False, trace=False, extra_path=None) -> dict:
     cmd = [str(PYTHON), str(Path(__file__).resolve()), "_print-child", "--db", url, "--slug", slug,
            "--size", str(size), "--repeat", str(repeat)]
     if profile:
@@ -492,6 +513,8 @@ def run_print_child(url, slug, size, repeat, *, profile=False, trace=False) -> d
     if trace:
         cmd.append("--tracemalloc")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if extra_path:
+        env["PYTHONPATH"] = str(extra_path)
     parent_hwm = vm_hwm_mb()  # Linux carries the parent's RSS at fork into the child's ru_maxrss: keep it small
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=2700)
     line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
@@ -539,14 +562,26 @@ def part_print(args) -> dict:
            "results": results, "db_path": str(path)}
     if args.profile:
         size = min(s for s in sizes if s > 1000) if any(s > 1000 for s in sizes) else sizes[0]
-        log(f"  profiling the print of {size:,} badges (cProfile), and tracemalloc …")
+        log(f"  profiling the print of {size:,} badges (cProfile) …")
         out["profile"] = run_print_child(setup["url"], f"badges-{size}", size, 1, profile=True)
-        out["tracemalloc"] = {s: run_print_child(setup["url"], f"badges-{s}", s, 1, trace=True)
-                              for s in sizes if s in (3000, 10000)}
+        if args.tracemalloc:
+            log("  tracemalloc of the print of 3,000 badges (slow) …")
+            out["tracemalloc"] = {s: run_print_child(setup["url"], f"badges-{s}", s, 1, trace=True)
+                                  for s in sizes if s == 3000}
         log("  per-badge breakdown (QR code) …")
         out["breakdown"] = run_qr_breakdown()
         for name, ms in out["breakdown"].items():
             log(f"    {name}: {ms:.1f} ms per badge")
+        if args.rl_accel_dir:
+            # what-if: reportlab's optional C accelerator (pip package rl-accel), from a scratch directory
+            # on PYTHONPATH only; the project's virtualenv is not changed
+            log(f"  what-if with rl-accel from {args.rl_accel_dir}: breakdown and the {sizes[-1]:,}-badge print …")
+            out["rl_accel"] = {"dir": args.rl_accel_dir, "breakdown": run_qr_breakdown(args.rl_accel_dir),
+                               "print": run_print_child(setup["url"], f"badges-{sizes[-1]}", sizes[-1], 1,
+                                                        extra_path=args.rl_accel_dir)}
+            r = out["rl_accel"]["print"]
+            log(f"    {sizes[-1]:,} badges with rl-accel: {r['runs'][0]['seconds']:.1f} s, ru_maxrss {r['peak_mb']:.0f} MB, "
+                f"ok={r['check']['ok']}")
     return out
 
 
@@ -668,8 +703,8 @@ class Scanner:
     """One door device: its token, its gate, its own badge codes (first scans), the codes it has
     already admitted (for repeats) and a seeded random stream. Kept across rounds."""
 
-    def __init__(self, index, token, gate_id, codes, seed):
-        self.index, self.token, self.gate_id, self.codes = index, token, gate_id, codes
+    def __init__(self, index, token, gate_id, codes, seed, cycle=False):
+        self.index, self.token, self.gate_id, self.codes, self.cycle = index, token, gate_id, codes, cycle
         self.position, self.admitted = 0, []
         self.rng = random.Random(seed)
 
@@ -681,7 +716,9 @@ class Scanner:
         if r < 0.07 and self.admitted:
             return "EO1:" + self.rng.choice(self.admitted), "already_checked_in"
         if self.position >= len(self.codes):
-            return None
+            if not self.cycle or not self.codes:
+                return None
+            self.position = 0  # the minimal endpoint ignores the code: it may come round again
         code = self.codes[self.position]
         self.position += 1
         return "EO1:" + code, "ok"
@@ -890,8 +927,8 @@ def part_checkin(args, kind) -> dict:
     app_scanners = [Scanner(i, info["tokens"][i], info["gate_ids"][i % len(info["gate_ids"])], per_thread[i], seed=100 + i)
                     for i in range(threads)]
     # the minimal endpoint gets the same bodies (same generator, same codes); it ignores them
-    min_scanners = [Scanner(i, info["tokens"][i], info["gate_ids"][i % len(info["gate_ids"])], per_thread[i], seed=100 + i)
-                    for i in range(threads)]
+    min_scanners = [Scanner(i, info["tokens"][i], info["gate_ids"][i % len(info["gate_ids"])], per_thread[i], seed=100 + i,
+                            cycle=True) for i in range(threads)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTOPS_") and k not in ("FLASK_APP", "FLASK_DEBUG")}
     env.update({"EVENTOPS_DATABASE_URL": info["env_url"], "EVENTOPS_SECRET_KEY": "x", "EVENTOPS_RATELIMIT": "0",
                 "PYTHONDONTWRITEBYTECODE": "1"})
@@ -1027,12 +1064,32 @@ def profile_checkin(info, reserved, kind, scans=400) -> dict:
     pst.sort_stats("cumulative").print_stats(45)
     prof_path = WORK / f"profile-checkin-{kind}.txt"
     prof_path.write_text(text.getvalue())
+    pst.dump_stats(WORK / f"profile-checkin-{kind}.prof")
     n = sum(k["n"] for k in per_kind.values())
+    # cumulative ms per scan of the steps of one request (cProfile on: inflated, compare shares)
+    steps = [("whole WSGI request (Flask)", "flask/app.py", "wsgi_app"),
+             ("view api.checkin", "eventops/checkin/api.py", "checkin"),
+             ("  events.by_slug (event by slug)", "eventops/events/services.py", "by_slug"),
+             ("  _authenticate → device_for_token", "eventops/checkin/services.py", "device_for_token"),
+             ("  gate_of", "eventops/checkin/services.py", "gate_of"),
+             ("  services.scan", "eventops/checkin/services.py", "scan"),
+             ("    _replay (nonce lookup)", "eventops/checkin/services.py", "_replay"),
+             ("  result_json", "eventops/checkin/api.py", "result_json"),
+             ("  session.commit (flush device.last_seen_at + COMMIT)", "sqlalchemy/orm/scoping.py", "commit"),
+             ("across the steps: ORM SELECTs (Session.scalar + Session.get)", "sqlalchemy/orm/session.py", ("scalar", "get")),
+             ("across the steps: ORM flushes (INSERT check-in, INSERT scan, UPDATE device)", "sqlalchemy/orm/session.py", "_flush"),
+             ("across the steps: psycopg waiting for the server", "psycopg/connection.py", "wait")]
+    step_ms = {}
+    for label, file_end, func in steps:
+        funcs = func if isinstance(func, tuple) else (func,)
+        total = sum(v[3] for (fname, _line, fn), v in pst.stats.items() if fname.endswith(file_end) and fn in funcs)
+        step_ms[label] = total / n * 1000 if n else 0.0
     return {"scans": n, "wall_ms_per_scan": wall / n * 1000, "statements_per_scan": stats["statements"] / n,
             "sql_ms_per_scan": stats["sql_s"] / n * 1000,
             "per_kind": {k: {"n": v["n"], "statements": v["statements"] / v["n"], "sql_ms": v["sql_s"] / v["n"] * 1000,
                              "wall_ms": v["wall_s"] / v["n"] * 1000} for k, v in per_kind.items()},
-            "statements": sorted(statements_seen.items(), key=lambda kv: -kv[1])[:40], "profile": str(prof_path)}
+            "statements": sorted(statements_seen.items(), key=lambda kv: -kv[1])[:40], "profile": str(prof_path),
+            "steps_ms": step_ms}
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -1050,6 +1107,25 @@ def machine_info() -> dict:
     mem = next((l.split()[1] for l in run(["free", "-h"]).splitlines() if l.startswith("Mem:")), "?")
     return {"nproc": run(["nproc"]), "memory": mem, "cpu": cpu or platform.processor(), "date": run(["date", "-u"]),
             "python": platform.python_version(), "load": os.getloadavg()}
+
+
+SOURCES = ("eventops/badges/render.py", "eventops/badges/views.py", "eventops/badges/services.py",
+           "eventops/checkin/services.py", "eventops/checkin/api.py", "eventops/core/db.py")
+
+
+def sources() -> dict:
+    """sha256 (12 hex) and mtime of the code under test: other people edit the tree while this runs."""
+    import hashlib
+    from datetime import datetime, timezone
+    out = {}
+    for name in SOURCES:
+        path = ROOT / name
+        try:
+            out[name] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:12],
+                         "mtime": datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
+        except OSError:
+            out[name] = {"sha256": "missing", "mtime": ""}
+    return out
 
 
 def verdict(ok):
@@ -1071,6 +1147,12 @@ def build_report(data) -> tuple[str, str, list]:
     md.append(f"- Date: {m['date']} (`date -u`)")
     md.append(f"- Python {m['python']}")
     md.append(f"- Command: `{data['command']}`")
+    if data.get("sources_start"):
+        changed = [n for n in data["sources_start"] if data.get("sources_end", {}).get(n) != data["sources_start"][n]]
+        md.append("- Code measured (sha256 prefix, mtime): " + "; ".join(
+            f"`{n}` {v['sha256']} ({v['mtime']})" for n, v in data["sources_start"].items()))
+        if changed:
+            md.append(f"- **Warning: changed during the run:** {', '.join(changed)} — figures may mix versions.")
     pr = data.get("print")
     if pr:
         results = pr["results"]
@@ -1157,8 +1239,21 @@ def build_report(data) -> tuple[str, str, list]:
             md.append("|---|---:|")
             md.extend(f"| {name} | {ms:.1f} |" for name, ms in pr["breakdown"].items())
             lines.append("per badge (ms): " + "; ".join(f"{k.strip()} {v:.1f}" for k, v in pr["breakdown"].items()))
+        ra = pr.get("rl_accel")
+        if ra:
+            rp = ra["print"]
+            md.append(f"\nWhat-if, reportlab's optional C accelerator `rl-accel` (installed with `pip install --target "
+                      f"{ra['dir']} rl-accel` and put on PYTHONPATH for these subprocesses only; the project's virtualenv "
+                      f"is unchanged): badge {ra['breakdown'].get('badge, as rendered now', float('nan')):.1f} ms "
+                      f"(QR {next((v for k, v in ra['breakdown'].items() if k.startswith('its QR')), float('nan')):.1f} ms); "
+                      f"the {rp['size']:,}-badge print through the view took {rp['runs'][0]['seconds']:.1f} s, "
+                      f"ru_maxrss {rp['peak_mb']:.0f} MB, output {'ok' if rp['check']['ok'] else 'WRONG'}.")
+            lines.append(f"what-if rl-accel: {rp['size']:,} badges in {rp['runs'][0]['seconds']:.1f} s "
+                         f"({ra['breakdown'].get('badge, as rendered now', float('nan')):.1f} ms per badge)")
         for size, t in (pr.get("tracemalloc") or {}).items():
-            tm = t.get("tracemalloc", {})
+            tm = t.get("tracemalloc")
+            if not tm:
+                continue
             md.append(f"\ntracemalloc, {int(size):,} badges: Python heap peak {tm.get('peak_mb', 0):.0f} MB, still held at the end "
                       f"{tm.get('current_mb', 0):.0f} MB; largest holders:\n")
             md.extend(f"- {line}" for line in tm.get("top", []))
@@ -1244,6 +1339,12 @@ def build_report(data) -> tuple[str, str, list]:
                       f"(driver round trips). By kind: " + "; ".join(
                           f"{k}: {v['statements']:.1f} statements, {v['sql_ms']:.1f} ms SQL of {v['wall_ms']:.1f} ms"
                           for k, v in prof["per_kind"].items()) + f". Full profile: `{prof['profile']}`.")
+            if prof.get("steps_ms"):
+                md.append("\n| Step of one scan (cProfile cumulative) | ms per scan |")
+                md.append("|---|---:|")
+                md.extend(f"| {label} | {ms:.2f} |" for label, ms in prof["steps_ms"].items())
+                md.append("\nSQL statements seen during the profile (count over all scans, first 110 characters):\n")
+                md.extend(f"- {count} × `{stmt}`" for stmt, count in prof["statements"][:16])
     md.append("\n## Targets\n")
     if missed:
         md.append("Missed:\n")
@@ -1278,9 +1379,25 @@ def main(argv=None):
                         help="then one paced round per server: each device scans every INTERVAL s (0: skip)")
     parser.add_argument("--no-sqlite-checkin", action="store_true", help="skip the informational SQLite check-in run")
     parser.add_argument("--profile", action="store_true", help="also run the profiling passes (not timed)")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="with --profile: also trace allocations of the 3,000-badge print (slow, minutes)")
+    parser.add_argument("--rl-accel-dir", help="with --profile: a directory holding the rl-accel package "
+                        "(pip install --target DIR rl-accel): what-if print with reportlab's C accelerator")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database at the end")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results/checkin.md")
+    parser.add_argument("--report-only", action="store_true",
+                        help=f"measure nothing: rebuild the table and checkin.md from {WORK / 'last-run.json'}")
     args = parser.parse_args(argv)
+    if args.report_only:
+        data = json.loads((WORK / "last-run.json").read_text())
+        console, md, missed = build_report(data)
+        log(console)
+        for x in missed:
+            log(f"  - missed: {x}")
+        if not args.no_write:
+            write_results(md)
+            log(f"\nwrote {RESULTS.relative_to(ROOT)}")
+        return
     if args.duration > 120 or args.rounds > 10:
         parser.error("bounded: --duration ≤ 120 and --rounds ≤ 10")
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -1289,6 +1406,7 @@ def main(argv=None):
     data = {"machine": machine_info(), "command": ".venv/bin/python bench/checkin.py " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))}
     data["command"] = data["command"].strip()
+    data["sources_start"] = sources()
     try:
         if args.part in ("all", "print"):
             data["print"] = part_print(args)
@@ -1298,6 +1416,7 @@ def main(argv=None):
                 data["checkin_sqlite"] = part_checkin(args, "sqlite")
     finally:
         stop_servers()
+    data["sources_end"] = sources()
     for ck in (data.get("checkin_postgres"), data.get("checkin_sqlite")):
         if ck:
             for w in ck["summary"].values():
