@@ -10,7 +10,10 @@ On these instances the LP relaxation is (nearly) tight but has a huge optimal fa
 uses it in three steps: :meth:`Model.relax` (interior point, no crossover: a proven bound and a
 point in the middle of the optimal face), :func:`round_plan` (an integer plan guided by that point)
 and :meth:`Model.solve` restricted to the columns in the LP's support (which hold every integer
-solution that reaches the LP bound), warm-started from the best plan so far.
+solution that reaches the LP bound) with the columns the LP all but sets to 1 fixed at 1.
+
+HiGHS runs on one thread; a MIP runs in a thread of its own so that the caller can walk away at
+its deadline with the best solution found so far (HiGHS does not always keep its time limit).
 """
 from __future__ import annotations
 
@@ -104,6 +107,8 @@ class LpResult:
 
 class Model:
     def __init__(self, plan: Plan):
+        if not available():
+            raise RuntimeError("the exact model needs the highspy package")
         self.plan = plan
         inst = plan.inst
         S, T = plan.S, len(inst.tables)
