@@ -34,10 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eventops.meetings import check, load_instance, solve_detailed  # noqa: E402
-from eventops.meetings.heuristic import first_fit  # noqa: E402
-from eventops.meetings.plan import Plan  # noqa: E402
-from eventops.meetings.solver import _schedule  # noqa: E402
+from eventops.meetings.solver import Plan, check, first_fit_schedule, load_instance, solve_detailed  # noqa: E402
 
 TOPICS = ["oncology", "cardiology", "digital-health", "devices", "diagnostics", "rare-disease", "tcm",
           "stem-cells", "gene-therapy", "nuclear-medicine", "paediatrics", "imaging"]
@@ -251,12 +248,6 @@ def reference(inst, time_limit: float, lp_time_limit: float = 400.0) -> dict:
         out["reference"] = math.floor(min(bounds) + 1e-6) if bounds else None
         out["kind"] = "MIP bound" if out["mip_bound"] is not None and out["mip_bound"] == min(bounds) else "LP bound"
     return out
-
-
-def first_fit_schedule(inst) -> dict:
-    plan = Plan(inst)
-    first_fit(plan)
-    return _schedule(plan)
 
 
 # -- the run --------------------------------------------------------------------------------------

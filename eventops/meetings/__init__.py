@@ -1,14 +1,8 @@
-"""One-to-one meeting scheduling for the negotiation zone.
+"""The negotiation zone: one-to-one meetings between participants.
 
-The formats and rules are in ``shared/specs/meeting-instance.md``:
-
-- :mod:`.instance` reads and validates an instance (``load_instance``; ``InstanceError.problems``);
-- :mod:`.checker` verifies any schedule against every rule (``check``);
-- :mod:`.solver` places the requested meetings (``solve``);
-- :mod:`.cli` is the ``flask meetings solve`` command (the only module that needs Flask).
+- :mod:`.solver` is the scheduler itself (pure Python, its own public API);
+- the zone around it: :mod:`.models` (slots, tables, brokers, requests, meetings, the programme),
+  :mod:`.zone` (setting the zone up, requests and answers), :mod:`.scheduling` (the schedule
+  button, manual changes, announcements), :mod:`.ical` and :mod:`.outputs` (calendars, PDFs),
+  :mod:`.views` (the pages) and :mod:`.cli` (``flask meetings solve``).
 """
-from .checker import check
-from .instance import Instance, InstanceError, load_instance
-from .solver import solve, solve_detailed
-
-__all__ = ["Instance", "InstanceError", "check", "load_instance", "solve", "solve_detailed"]

@@ -12,9 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from .checker import check
-from .instance import InstanceError, load_instance
-from .solver import METHODS, solve_detailed
+from .solver import METHODS, InstanceError, check, load_instance, solve_detailed
 
 meetings_cli = AppGroup("meetings", help="Schedule the one-to-one meetings of a partnering event.")
 

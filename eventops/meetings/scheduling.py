@@ -10,9 +10,8 @@ from ..core.mail import send_mail
 from ..core.timeutil import now_utc, to_zone
 from ..extensions import db
 from ..registration.models import Registration
-from .instance import load_instance
+from .solver import load_instance, solve
 from .models import Availability, Meeting, MeetingRequest, MeetingSeat, MeetingSlot
-from .solver import solve
 from .zone import ZoneError, brokers_of, slots_of, tables_of
 
 

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..registration.models import STATUS_APPROVED, Registration
 from ..registration.services import by_token
 from . import ical, outputs, scheduling, zone
-from .instance import InstanceError
+from .solver import InstanceError
 from .models import SESSION_KINDS, Broker, Meeting, MeetingRequest, MeetingSlot, NegotiationTable, ProgrammeSession
 
 bp = Blueprint("meetings", __name__)

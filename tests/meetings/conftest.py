@@ -1,13 +1,32 @@
-from pathlib import Path
+from datetime import date, time
 
 import pytest
 
-SMALL = Path("/work/shared/specs/meeting-small.json")
+from eventops.extensions import db
+from eventops.meetings import zone
+from eventops.registration import services as registrations
+
+from ..factories import person
+
+NAMES = ["郑小飞", "张忠德", "刘宏", "黄艺凤", "周文浩", "李媛"]
+ORGS = [("暨南大学附属第一医院", "hospital"), ("广东省中医院", "hospital"), ("广州医药集团有限公司", "enterprise"),
+        ("百济神州（广州）生物科技有限公司", "enterprise"), ("广州医科大学附属妇女儿童医疗中心", "hospital"),
+        ("广州智桥技术转移服务有限公司", "service_agency")]
 
 
 @pytest.fixture
-def small_example() -> str:
-    """The spec's worked example (skipped where the shared specs are not checked out)."""
-    if not SMALL.exists():
-        pytest.skip(f"{SMALL} is not here")
-    return SMALL.read_text(encoding="utf-8")
+def zone_event(app, event, organizer):
+    """Six people (one a broker), 4 slots on the event's day, 2 tables."""
+    people = []
+    with app.test_request_context():
+        for n, (name, (org, org_type)) in enumerate(zip(NAMES, ORGS), 1):
+            reg, _ = registrations.register(event, person(n, name=name, organisation=org, org_type=org_type,
+                                                          category="broker" if org_type == "service_agency" else "attendee"))
+            people.append(reg)
+    day = date(2030, 5, 24)
+    zone.generate_slots(event, day, time(9, 0), time(11, 0), length=20, gap=5, breaks=[(time(10, 0), time(10, 15))],
+                        actor=organizer)
+    zone.add_tables(event, 2, actor=organizer)
+    broker = zone.set_broker(event, people[5], specialties=["核医药"], actor=organizer)
+    db.session.commit()
+    return {"event": event, "people": people, "broker": broker}

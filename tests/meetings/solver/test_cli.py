@@ -4,7 +4,7 @@ import json
 import pytest
 from flask import Flask
 
-from eventops.meetings import check, load_instance
+from eventops.meetings.solver import check, load_instance
 from eventops.meetings.cli import meetings_cli
 
 from .helpers import make

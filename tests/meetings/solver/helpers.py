@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 
-from eventops.meetings.instance import Instance
+from eventops.meetings.solver import Instance
 
 
 def slot(i: int) -> dict:

@@ -191,6 +191,14 @@ def assign_tables(plan: Plan) -> dict[int, int]:
     return table_of
 
 
+def first_fit_schedule(instance: Instance | dict | str) -> dict:
+    """The simplest placement, as a baseline to compare with: requests in file order, each in the
+    first slot that fits (what a spreadsheet and a patient organizer would do)."""
+    plan = Plan(instance if isinstance(instance, Instance) else load_instance(instance))
+    heuristic.first_fit(plan)
+    return _schedule(plan)
+
+
 def _schedule(plan: Plan) -> dict:
     inst = plan.inst
     table_of = assign_tables(plan)

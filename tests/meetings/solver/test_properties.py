@@ -5,7 +5,7 @@ heuristic alone never claims more than the optimum."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventops.meetings import InstanceError, check, load_instance, solve, solve_detailed
+from eventops.meetings.solver import InstanceError, check, load_instance, solve, solve_detailed
 
 from .helpers import exact_optimum, make
 

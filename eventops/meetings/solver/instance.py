@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..core.errors import DomainError
+from ...core.errors import DomainError
 
 LISTS = ("slots", "tables", "participants", "brokers", "requests", "fixed")
 OPTIONAL_LISTS = ("brokers", "fixed")

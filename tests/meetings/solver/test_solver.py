@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from eventops.meetings import check, load_instance, mip, solve, solve_detailed
+from eventops.meetings.solver import check, load_instance, mip, solve, solve_detailed
 
 from .helpers import exact_optimum, make
 
@@ -233,7 +233,7 @@ def test_time_limit_is_kept():
 def test_the_mip_step_leaves_at_its_deadline():
     import time
 
-    from eventops.meetings.plan import Plan
+    from eventops.meetings.solver import Plan
 
     plan = Plan(load_instance(random_instance(8, n_requests=600, slots=10, tables=20, people=120)))
     model = mip.Model(plan)

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from eventops.core.models import MailMessage
 from eventops.extensions import db
-from eventops.meetings import check, scheduling, zone
-from eventops.meetings.instance import InstanceError
+from eventops.meetings import scheduling, zone
 from eventops.meetings.models import Meeting
+from eventops.meetings.solver import InstanceError, check
 
 from ..factories import login
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from eventops.core.errors import DomainError
-from eventops.meetings import InstanceError, load_instance
+from eventops.meetings.solver import InstanceError, load_instance
 
 from .helpers import clone, make
 

@@ -1,7 +1,7 @@
 """The checker: a valid schedule passes; each hand-broken one is caught, one test per rule."""
 import pytest
 
-from eventops.meetings import check, load_instance
+from eventops.meetings.solver import check, load_instance
 
 from .helpers import clone, make
 
