@@ -54,7 +54,11 @@ bench: install
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
 
-# after changing user-facing strings: refresh the catalog, then translate the new entries
+# after changing user-facing strings: refresh the catalog, then translate the new entries.
+# Sorted, without locations or wrapping: a change of code moves no entry, and two branches that
+# add strings seldom touch the same lines.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F eventops/babel.cfg -k _l -o eventops/translations/messages.pot .
-	$(BIN)/pybabel update -i eventops/translations/messages.pot -d eventops/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F eventops/babel.cfg -k _l --no-location --sort-output --no-wrap \
+	  -o eventops/translations/messages.pot .
+	$(BIN)/pybabel update -i eventops/translations/messages.pot -d eventops/translations \
+	  --no-fuzzy-matching --ignore-obsolete --no-wrap

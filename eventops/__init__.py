@@ -3,39 +3,45 @@ from flask import Flask, current_app, has_request_context, jsonify, redirect, re
 from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401  (every domain's tables, for Alembic and create_all)
+from .accounts import permissions
 from .accounts.cli import users_cli
 from .accounts.services import load_by_session_token
 from .accounts.views import bp as accounts_bp
 from .api import register_api
 from .badges.views import bp as badges_bp
 from .checkin.views import bp as checkin_bp
+from .config import INSTANCE, Config
+from .core import db as core_db
+from .core import mail as core_mail
+from .core import views as core_views
+from .core.money import format_cn_units, format_cny, to_cn_units
+from .core.timeutil import to_zone
+from .dashboard.views import bp as dashboard_bp
+from .demo.cli import demo_cli
+from .events import services as events
+from .events.models import CATEGORIES
+from .events.signals import capacity_changed
+from .events.views import bp as events_bp
 from .exhibitors.models import DEMAND_KINDS, DEMAND_STATUSES, ZONES
 from .exhibitors.views_manage import bp as showcase_bp
 from .exhibitors.views_portal import bp as portal_bp
 from .exhibitors.views_public import bp as exhibitors_bp
-from .config import INSTANCE, Config
-from .core.money import format_cn_units, format_cny, to_cn_units
-from .core.permissions import can
-from .core.timeutil import to_zone
-from .demo.cli import demo_cli
-from .events.models import CATEGORIES
-from .events.views import bp as events_bp
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ledger.cli import ledger_cli
 from .ledger.models import CONTRACT_CATEGORIES
+from .ledger.views import bp as ledger_bp
 from .meetings.cli import meetings_cli
 from .meetings.models import SESSION_KINDS
 from .meetings.views import bp as meetings_bp
-from .ledger.views import bp as ledger_bp
 from .organisations.models import ORG_TYPES
-from .registration.backoffice import bp as backoffice_bp
+from .registration import services as registrations
 from .registration.models import STATUSES
-from .registration.views import bp as registration_bp
+from .registration.views_manage import bp as backoffice_bp
+from .registration.views_public import bp as registration_bp
 
 
 def create_app(config=None) -> Flask:
@@ -50,6 +56,7 @@ def create_app(config=None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app)
+    _connect_domains(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -73,6 +80,16 @@ def _init_extensions(app):
     app.before_request(refresh_locale)
 
 
+def _connect_domains(app):
+    """What the lower layers are handed of the upper ones: core's views get the event loader,
+    the personal-link loader and the permission check; registration listens to events."""
+    core_db.init_app(app)
+    core_mail.init_app(app)
+    core_views.init_app(app, load_event=events.by_slug, load_registration=registrations.by_token,
+                        can=permissions.can)
+    capacity_changed.connect(registrations.on_capacity_changed)
+
+
 def _select_locale():
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -88,6 +105,7 @@ def _select_locale():
 def _register_blueprints(app):
     app.register_blueprint(events_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(ledger_bp)
@@ -105,50 +123,54 @@ def _wants_json():
 
 
 def _register_error_handlers(app):
-    def page(status, title, message):
+    def page(status, code, title, message):
         if _wants_json():
-            return jsonify(error=title, message=message), status
+            return jsonify(error=code, message=message), status
         return render_template("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(400)
     def bad_request(e):
-        return page(400, _("Bad request"), _("The request could not be understood. Please go back and try again."))
+        return page(400, "bad_request", _("Bad request"),
+                    _("The request could not be understood. Please go back and try again."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        return page(400, _("Form expired"), _("The form has expired or was sent from elsewhere. Please reload the page and try again."))
+        return page(400, "csrf", _("Form expired"),
+                    _("The form has expired or was sent from elsewhere. Please reload the page and try again."))
 
     @app.errorhandler(401)
     def unauthorized(e):
         if _wants_json():
-            return page(401, _("Sign-in needed"), _("Please sign in."))
+            return page(401, "unauthorized", _("Sign-in needed"), _("Please sign in."))
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
     @app.errorhandler(403)
     def forbidden(e):
-        return page(403, _("Not allowed"), _("Your account may not open this page."))
+        return page(403, "forbidden", _("Not allowed"), _("Your account may not open this page."))
 
     @app.errorhandler(404)
     def not_found(e):
-        return page(404, _("Not found"), _("There is nothing at this address. The link may be wrong or out of date."))
+        return page(404, "not_found", _("Not found"),
+                    _("There is nothing at this address. The link may be wrong or out of date."))
 
     @app.errorhandler(405)
     def not_allowed(e):
-        return page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+        return page(405, "method_not_allowed", _("Not allowed"), _("This address does not accept that kind of request."))
 
     @app.errorhandler(413)
     def too_large(e):
-        return page(413, _("File too large"), _("The upload is larger than the %(mb)d MB allowed.",
-                                                     mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
+        return page(413, "too_large", _("File too large"), _("The upload is larger than the %(mb)d MB allowed.",
+                                                                  mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
 
     @app.errorhandler(429)
     def too_many(e):
-        return page(429, _("Too many attempts"), _("Too many attempts. Please wait a few minutes and try again."))
+        return page(429, "too_many_requests", _("Too many attempts"),
+                    _("Too many attempts. Please wait a few minutes and try again."))
 
     @app.errorhandler(500)
     def server_error(e):
         db.session.rollback()
-        return page(500, _("Something went wrong"), _("Nothing was saved. Please try again in a moment."))
+        return page(500, "server_error", _("Something went wrong"), _("Nothing was saved. Please try again in a moment."))
 
 
 def _register_template_helpers(app):
@@ -162,7 +184,7 @@ def _register_template_helpers(app):
 
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
-        can=lambda permission, event: can(current_user, permission, event),
+        can=core_views.can,
         categories=CATEGORIES, org_types=ORG_TYPES, statuses=STATUSES, contract_categories=CONTRACT_CATEGORIES, zones=ZONES,
         demand_kinds=DEMAND_KINDS, demand_statuses=DEMAND_STATUSES, session_kinds=SESSION_KINDS)
 

@@ -74,12 +74,6 @@ class Config:
         return _secret_key()
 
 
-class DemoConfig(Config):
-    """``make demo`` serves over plain http on 127.0.0.1."""
-    SESSION_COOKIE_SECURE = False
-    REMEMBER_COOKIE_SECURE = False
-
-
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"

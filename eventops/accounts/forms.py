@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -8,12 +8,6 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Please enter your e-mail address.")), Length(max=255)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password.")), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device"))
-
-
-class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=255)])
-    name = StringField(_l("Name"), validators=[Length(max=100)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter a password.")), Length(max=200)])
 
 
 class ForgotForm(FlaskForm):

@@ -105,6 +105,14 @@ def reset_url(user: User) -> str:
     return absolute_url("accounts.reset_password", token=password_reset_token(user))
 
 
+def request_password_reset(email: str) -> None:
+    """Someone asked for a new password: an active account of that address gets a mail with a
+    link; nobody learns whether the address has an account."""
+    user = find_by_email(email)
+    if user is not None and user.active:
+        mail_reset_link(user)
+
+
 def mail_reset_link(user: User, *, invited_to=None) -> None:
     if invited_to is not None:
         subject = _("You have been invited to %(event)s on EventOps", event=invited_to.name)

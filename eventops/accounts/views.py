@@ -1,12 +1,10 @@
-from urllib.parse import urlsplit
-
+"""Signing in and out, and setting a password from a mailed link."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..core.errors import DomainError
-from ..events import services as events
-from ..exhibitors import services as exhibitor_services
+from ..core.urls import safe_next
+from ..core.views import perform, render_form
 from ..extensions import db, limiter
 from . import services
 from .forms import ForgotForm, LoginForm, ResetForm
@@ -20,15 +18,6 @@ def _account_key():
 
 def _failed(response):
     return response.status_code == 401
-
-
-def _safe_next(target):
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,9 +36,8 @@ def login():
         session.clear()
         login_user(user, remember=form.remember.data)
         db.session.commit()
-        return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
-    status = 400 if form.errors else 200
-    return render_template("accounts/login.html", form=form), status
+        return redirect(safe_next(request.args.get("next")) or url_for("dashboard.home"))
+    return render_form("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -64,31 +52,15 @@ def logout():
     return redirect(url_for("events.index"))
 
 
-@bp.route("/home")
-@login_required
-def home():
-    my_events = events.events_for(current_user)
-    if not my_events and not current_user.is_admin:
-        profile = exhibitor_services.latest_profile_of(current_user)
-        if profile is not None:  # an exhibitor manager
-            return redirect(url_for("portal.organisation", slug=profile.event.slug, org_id=profile.organisation_id))
-    if len(my_events) == 1 and not current_user.is_admin:
-        return redirect(url_for("events.dashboard", slug=my_events[0].slug))
-    return redirect(url_for("events.manage_index"))
-
-
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per 15 minutes", methods=["POST"])
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        user = services.find_by_email(form.email.data)
-        if user is not None and user.active:
-            services.mail_reset_link(user)
-            db.session.commit()
-        flash(_("If an account uses this address, a mail with a link to set a new password is on its way."), "info")
+        perform(lambda: services.request_password_reset(form.email.data),
+                (_("If an account uses this address, a mail with a link to set a new password is on its way."), "info"))
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+    return render_form("accounts/forgot.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -98,13 +70,8 @@ def reset_password(token):
         flash(_("This link has expired or has already been used. Ask for a new one."), "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(user, form.password.data)
-            db.session.commit()
-            flash(_("Your password has been set. Please sign in."), "success")
-            return redirect(url_for("accounts.login"))
-        except DomainError as exc:
-            db.session.rollback()
-            form.password.errors = list(form.password.errors) + [exc.message]
-    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
+    if form.validate_on_submit() and perform(lambda: services.set_password(user, form.password.data),
+                                             _("Your password has been set. Please sign in."),
+                                             form=form, field="password"):
+        return redirect(url_for("accounts.login"))
+    return render_form("accounts/reset.html", form=form)

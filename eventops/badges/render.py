@@ -5,6 +5,7 @@ handed on (to a ZIP stream) and dropped, so memory stays the same whatever the c
 """
 import io
 import json
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -196,3 +197,33 @@ def chunks(badges, size=None):
             batch = []
     if batch:
         yield batch
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only stream whose bytes are collected and handed out as they come."""
+
+    def __init__(self):
+        self.parts = []
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self):
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def zip_stream(badges, *, sheet="a4", title="Badges", name="badges"):
+    """A ZIP of PDFs of at most CHUNK badges each, yielded piece by piece as each PDF is made."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for number, batch in enumerate(chunks(badges), 1):
+            pdf = render(batch, sheet=sheet, title=f"{title} {number}")
+            archive.writestr(f"{name}-{number:03d}.pdf", pdf)
+            del pdf, batch
+            yield pipe.take()
+    yield pipe.take()

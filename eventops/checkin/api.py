@@ -1,28 +1,21 @@
 """POST /api/v1/events/<slug>/checkins for the scanner page (signed-in door staff, with the CSRF
 header) and for devices (``Authorization: Bearer <device token>``)."""
+from functools import wraps
+
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import DomainError
-from ..core.permissions import can
+from ..core.views import get_event_or_404
+from ..accounts.permissions import can
 from ..core.timeutil import to_zone
-from ..events.services import by_slug
 from ..extensions import csrf, db, limiter
 from ..registration import queries
 from . import services, stats
+from .statuses import FAILED, SHOWS_ATTENDEE, STATUSES
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1/events/<slug>")
-
-MESSAGES = {
-    "ok": lambda: _("Welcome"),
-    "already_checked_in": lambda: _("Already checked in"),
-    "invalid": lambda: _("Not a valid badge"),
-    "revoked": lambda: _("This badge was replaced by a new one"),
-    "cancelled": lambda: _("Registration cancelled"),
-    "not_approved": lambda: _("Registration not confirmed"),
-    "wrong_event": lambda: _("Badge of another event"),
-}
 
 
 def _error(status, code, message):
@@ -31,28 +24,31 @@ def _error(status, code, message):
     return response
 
 
-def _authenticate(event):
-    """The device (by bearer token) or the signed-in user allowed to scan; aborts otherwise."""
+def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        device = services.device_for_token(header[7:].strip())
-        if device is None or device.event_id != event.id:
-            abort(_error(401, "unauthorized", _("Unknown or revoked device token.")))
-        return None, device
-    if not current_user.is_authenticated:
-        abort(_error(401, "unauthorized", _("Please sign in.")))
-    if not can(current_user, "checkin.scan", event):
-        abort(_error(403, "forbidden", _("Your account may not scan at this event.")))
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()  # a cookie-authenticated POST must carry the X-CSRFToken header
-    return current_user, None
+    return header[7:].strip() if header.startswith("Bearer ") else None
 
 
-def _event_or_404(slug):
-    event = by_slug(slug)
-    if event is None:
-        abort(_error(404, "not_found", _("No such event.")))
-    return event
+def scanner_api(view):
+    """An API view for scanners at the event of the ``<slug>``: a device (by its bearer token) or
+    a signed-in user allowed to scan; the view gets ``event``, ``user`` and ``device``."""
+    @wraps(view)
+    def wrapper(slug, **kwargs):
+        event = get_event_or_404(slug)
+        token = _bearer()
+        if token is not None:
+            device = services.device_for_token(token)
+            if device is None or device.event_id != event.id:
+                abort(_error(401, "unauthorized", _("Unknown or revoked device token.")))
+            return view(event, user=None, device=device, **kwargs)
+        if not current_user.is_authenticated:
+            abort(_error(401, "unauthorized", _("Please sign in.")))
+        if not can(current_user, "checkin.scan", event):
+            abort(_error(403, "forbidden", _("Your account may not scan at this event.")))
+        if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()  # a cookie-authenticated POST must carry the X-CSRFToken header
+        return view(event, user=current_user, device=None, **kwargs)
+    return wrapper
 
 
 def _scanner_key():
@@ -63,14 +59,14 @@ def _scanner_key():
 
 
 def _failed(response):
-    return response.status_code in (404, 422)
+    return response.status_code in {STATUSES[code].http for code in FAILED}
 
 
 def result_json(event, result):
-    body = {"status": result.status, "message": MESSAGES[result.status](), "nonce": result.scan.nonce,
+    body = {"status": result.status, "message": str(STATUSES[result.status].message), "nonce": result.scan.nonce,
             "scanned_at": result.scan.at.isoformat(), "replayed": result.replayed}
     reg = result.registration
-    if reg is not None and result.status in ("ok", "already_checked_in", "not_approved", "cancelled", "revoked"):
+    if reg is not None and result.status in SHOWS_ATTENDEE:
         body["attendee"] = {"name": reg.name, "organisation": reg.organisation.name,
                             "category": reg.category, "category_label": str(reg.category_label),
                             "org_type": reg.organisation.org_type, "vip": reg.category == "vip",
@@ -84,9 +80,8 @@ def result_json(event, result):
 @bp.route("/checkins", methods=["POST"])
 @limiter.limit(lambda: current_app.config.get("FAILED_SCAN_LIMIT", "30 per minute"), key_func=_scanner_key,
                deduct_when=_failed)
-def checkin(slug):
-    event = _event_or_404(slug)
-    user, device = _authenticate(event)
+@scanner_api
+def checkin(event, *, user, device):
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _error(400, "bad_request", _("Send a JSON object with code, gate and nonce."))
@@ -108,11 +103,11 @@ def checkin(slug):
 
 
 @bp.route("/checkins/search")
-def search(slug):
+@scanner_api
+def search(event, *, user, device):
     """Fallback at the door: find people by name or mobile; only the matches are shown."""
-    event = _event_or_404(slug)
-    if not current_user.is_authenticated or not can(current_user, "checkin.scan", event):
-        return _error(403, "forbidden", _("Your account may not scan at this event."))
+    if device is not None:
+        return _error(403, "forbidden", _("Search is for signed-in staff only."))
     q = (request.args.get("q") or "").strip()[:50]
     if len(q) < 2:
         return jsonify(results=[])
@@ -124,12 +119,8 @@ def search(slug):
 
 
 @bp.route("/gates")
-def gates(slug):
-    event = _event_or_404(slug)
-    header = request.headers.get("Authorization", "")
-    device = services.device_for_token(header[7:].strip()) if header.startswith("Bearer ") else None
-    if device is None and not (current_user.is_authenticated and can(current_user, "checkin.scan", event)):
-        return _error(403, "forbidden", _("Your account may not scan at this event."))
+@scanner_api
+def gates(event, *, user, device):
     counts = stats.by_gate(event)
     return jsonify(gates=[{"id": gate.id, "name": gate.name, "checked_in": counts.get(gate.id, 0)}
                           for gate in services.gates_of(event)],

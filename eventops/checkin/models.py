@@ -5,9 +5,6 @@ from ..core.db import UTCDateTime, append_only
 from ..core.timeutil import now_utc
 from ..extensions import db
 
-STATUSES = ("ok", "already_checked_in", "invalid", "revoked", "cancelled", "not_approved", "wrong_event")
-
-
 class Gate(db.Model):
     __tablename__ = "gates"
     __table_args__ = (UniqueConstraint("event_id", "name"),)
@@ -77,6 +74,7 @@ class Scan(db.Model):
     nonce: Mapped[str] = mapped_column(String(64))
     #: what was presented, cut to 64 printable characters
     presented: Mapped[str] = mapped_column(String(64), default="")
+    #: the answer's code (statuses.STATUSES)
     status: Mapped[str] = mapped_column(String(24))
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"))

@@ -1,4 +1,4 @@
-"""Check-in rules. A scan is answered with one of the statuses of models.STATUSES; the answer and
+"""Check-in rules. A scan is answered with one of the statuses of :mod:`.statuses`; the answer and
 the scan are stored together, and a retried request (same nonce) gets the stored answer back."""
 import hashlib
 import re
@@ -6,11 +6,10 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..badges.codes import parse
-from ..badges.models import Badge
+from ..badges import services as badges
 from ..core import audit
 from ..core.db import begin_write
 from ..core.errors import DomainError
@@ -18,10 +17,9 @@ from ..core.timeutil import now_utc
 from ..extensions import db
 from ..registration.models import (STATUS_APPROVED, STATUS_CANCELLED, Registration)
 from .models import CheckIn, Device, Gate, Scan
+from .statuses import FAILED, STATUSES
 
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-HTTP_STATUS = {"ok": 200, "already_checked_in": 409, "invalid": 404, "revoked": 410, "cancelled": 410,
-               "not_approved": 403, "wrong_event": 422}
 
 
 class CheckInError(DomainError):
@@ -38,7 +36,7 @@ class ScanResult:
 
     @property
     def http_status(self):
-        return HTTP_STATUS[self.status]
+        return STATUSES[self.status].http
 
 
 # --- gates and devices ------------------------------------------------------------------------
@@ -152,8 +150,7 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
         elif registration.event_id != event.id:
             registration, status = None, "wrong_event"
     else:
-        parsed = parse(code)
-        badge = db.session.scalar(select(Badge).where(Badge.code == parsed)) if parsed else None
+        badge = badges.by_code(code)
         if badge is None:
             status = "invalid"
         elif badge.event_id != event.id:
@@ -180,7 +177,7 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
                 check_in, status = _standing(registration.id), "already_checked_in"
 
     record = Scan(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
-                  registration_id=getattr(registration, "id", None) if status not in ("invalid", "wrong_event") else None,
+                  registration_id=getattr(registration, "id", None) if status not in FAILED else None,
                   check_in_id=getattr(check_in, "id", None), user_id=getattr(user, "id", None),
                   device_id=getattr(device, "id", None), at=now)
     try:
@@ -194,7 +191,13 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
         return replay
     if device is not None:
         device.last_seen_at = now
-    return ScanResult(status, record, registration if status not in ("invalid", "wrong_event") else None, check_in)
+    return ScanResult(status, record, registration if status not in FAILED else None, check_in)
+
+
+def check_ins_of(registration) -> list[CheckIn]:
+    """A person's check-ins, annulled ones too, oldest first."""
+    return list(db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)
+                                   .order_by(CheckIn.at)))
 
 
 def annul(check_in, *, actor, reason) -> CheckIn:
@@ -208,8 +211,3 @@ def annul(check_in, *, actor, reason) -> CheckIn:
     audit.record(actor, "checkin.annul", check_in, event=check_in.registration.event,
                  details={"registration": check_in.registration_id, "reason": reason})
     return check_in
-
-
-def failed_scans_recently(device_id, since) -> int:
-    return db.session.scalar(select(func.count()).select_from(Scan).where(
-        Scan.device_id == device_id, Scan.status.in_(("invalid", "wrong_event")), Scan.at >= since))

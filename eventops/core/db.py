@@ -32,7 +32,12 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app) -> None:
+    """Register the connection settings (create_app calls this; a listener is added once)."""
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+
+
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys, write-ahead log, wait for the write lock instead of failing."""
     module = type(dbapi_connection).__module__
@@ -47,6 +52,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         pass
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def contains(column, term: str):
+    """``column LIKE %term%`` with the term's own ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
 
 
 def is_postgres() -> bool:

@@ -13,14 +13,6 @@ class DomainError(Exception):
             self.status = status
 
 
-class NotAllowed(DomainError):
-    status = 403
-
-
-class NotFound(DomainError):
-    status = 404
-
-
 class InvalidInput(Exception):
     """Bad fields: one translated message per field. Nothing is saved."""
 

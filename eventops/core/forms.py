@@ -1,5 +1,6 @@
 """What every domain's views share about forms."""
 from flask import flash
+from flask_wtf import FlaskForm
 
 
 def attach_errors(form, errors: dict) -> None:
@@ -11,3 +12,8 @@ def attach_errors(form, errors: dict) -> None:
             field.errors = list(field.errors) + [message]
         else:
             flash(message, "error")
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change something. (Every POST is
+    checked by CSRFProtect before the view runs; the form only puts the token into the page.)"""

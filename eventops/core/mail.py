@@ -50,7 +50,14 @@ def _deliver(app, message_ids):
         db.session.commit()
 
 
-@sa_event.listens_for(Session, "after_commit")
+def init_app(app) -> None:
+    """Deliver mail after commits, forget it after rollbacks (create_app calls this; each
+    listener is added once)."""
+    for name, listener in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+        if not sa_event.contains(Session, name, listener):
+            sa_event.listen(Session, name, listener)
+
+
 def _after_commit(session):
     pending = session.info.pop(_PENDING, None)
     if not pending:
@@ -60,6 +67,5 @@ def _after_commit(session):
         _deliver(current_app._get_current_object(), ids)
 
 
-@sa_event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
     session.info.pop(_PENDING, None)

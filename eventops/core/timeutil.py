@@ -35,3 +35,11 @@ def to_zone(moment: datetime | None, tz: str) -> datetime | None:
 def local_to_utc(naive_local: datetime, tz: str) -> datetime:
     """A wall-clock time typed by an organizer in the event's zone, as aware UTC."""
     return naive_local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def known_zone(tz) -> bool:
+    try:
+        ZoneInfo(tz)
+    except (ValueError, KeyError, TypeError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import current_app, has_request_context, url_for
 
 
@@ -11,3 +13,17 @@ def absolute_url(endpoint: str, **values) -> str:
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def safe_next(target) -> str | None:
+    """``target`` if it is a path on this site (for ``?next=`` after login or a language switch),
+    else None: never another host, whatever the browser would make of slashes, backslashes or
+    control characters (``/%09/evil.example`` is ``//evil.example`` to a browser)."""
+    if not isinstance(target, str) or not target.startswith("/"):
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target

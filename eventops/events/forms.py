@@ -54,7 +54,3 @@ class QuestionForm(FlaskForm):
 class RoleForm(FlaskForm):
     email = EmailField(_l("E-mail of the account"), validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=255)])
     role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in EVENT_ROLES])
-
-
-class ActionForm(FlaskForm):
-    """A form with nothing but its CSRF token, for buttons that change something."""

@@ -13,9 +13,10 @@ from ..accounts.models import EVENT_ROLES, ROLE_ORGANIZER, EventRole
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError, InvalidInput
+from ..core.models import AuditEntry, MailMessage
 from ..extensions import db
-from ..registration import services as registrations
 from .models import CATEGORIES, DEFAULT_TAGS, QUESTION_KINDS, CategoryCapacity, Event, Question
+from .signals import capacity_changed
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
 
@@ -88,7 +89,8 @@ def create_event(data: EventData, *, actor) -> Event:
 
 
 def update_event(event: Event, data: EventData, *, actor) -> list:
-    """Change an event. Raising a capacity gives the new places to the waitlist, in order."""
+    """Change an event. Its places may have changed: ``capacity_changed`` is sent, and the
+    people moved from the waitlist (by registration, in order) are returned."""
     _check(data, event)
     lock_row("events", event.id)
     before = _describe(event)
@@ -97,7 +99,7 @@ def update_event(event: Event, data: EventData, *, actor) -> list:
     after = _describe(event)
     audit.record(actor, "event.update", event, event=event,
                  details={k: [before[k], v] for k, v in after.items() if before[k] != v})
-    return registrations.promote_waitlist(event, actor=actor)
+    return [person for _receiver, done in capacity_changed.send(event, actor=actor) for person in done or ()]
 
 
 def _apply(event, data):
@@ -181,11 +183,34 @@ def revoke_role(grant: EventRole, *, actor):
     db.session.flush()
 
 
+def may_create_events(user) -> bool:
+    """Admins and organizers of some event may create events."""
+    return user.is_admin or any(r.role == ROLE_ORGANIZER for r in user.event_roles)
+
+
 def events_for(user) -> list[Event]:
     if user.is_admin:
         return list(db.session.scalars(select(Event).order_by(Event.starts_at.desc())))
     mine = select(EventRole.event_id).where(EventRole.user_id == user.id)
     return list(db.session.scalars(select(Event).where(Event.id.in_(mine)).order_by(Event.starts_at.desc())))
+
+
+def team_of(event) -> list[EventRole]:
+    return list(db.session.scalars(select(EventRole).where(EventRole.event_id == event.id)
+                                   .order_by(EventRole.role, EventRole.id)))
+
+
+def audit_entries(event, *, page=1, per_page=100):
+    """A page of the event's audit log, newest first."""
+    return db.paginate(select(AuditEntry).where(AuditEntry.event_id == event.id)
+                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+                       page=max(page or 1, 1), per_page=per_page, error_out=False)
+
+
+def outbox_of(event, *, page=1, per_page=50):
+    """A page of the mails sent for the event, newest first."""
+    return db.paginate(select(MailMessage).where(MailMessage.event_id == event.id).order_by(MailMessage.id.desc()),
+                       page=max(page or 1, 1), per_page=per_page, error_out=False)
 
 
 def public_events() -> list[Event]:

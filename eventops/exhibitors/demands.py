@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from ..accounts.models import OrganisationManager, User
 from ..core import audit
+from ..core.db import contains
 from ..core.errors import DomainError, InvalidInput
 from ..core.mail import send_mail
 from ..core.timeutil import now_utc
@@ -18,7 +19,7 @@ from ..core.urls import absolute_url
 from ..extensions import db
 from ..organisations.models import Organisation
 from .models import DEMAND_KINDS, Demand, ExhibitorProfile, Notice, Recommendation
-from .services import _list, like
+from .services import _list, fold
 
 LIMIT = 10
 COMPLEMENT = {"hospital": {"enterprise", "service_agency", "university"},
@@ -162,7 +163,7 @@ def published(event, *, kind="", q=""):
     if kind in DEMAND_KINDS:
         query = query.where(Demand.kind == kind)
     for term in (q or "").split()[:5]:
-        query = query.where(Demand.title.like(like(term[:50]), escape="\\") | Demand.description.like(like(term[:50]), escape="\\"))
+        query = query.where(contains(Demand.title, fold(term[:50])) | contains(Demand.description, fold(term[:50])))
     return db.session.scalars(query.order_by(Demand.published_at.desc()).limit(200)).all()
 
 

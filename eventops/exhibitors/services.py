@@ -5,17 +5,18 @@ import hashlib
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from ..accounts import services as accounts
 from ..accounts.models import OrganisationManager
-from ..badges.codes import parse
-from ..badges.models import Badge
+from ..badges import services as badges
 from ..core import audit
+from ..core.db import contains
 from ..core.errors import DomainError, InvalidInput
 from ..core.timeutil import now_utc
 from ..extensions import db
+from ..organisations import services as organisations
 from ..organisations.models import Organisation
 from ..registration.models import STATUS_CANCELLED, Registration
 from ..registration.validation import clean_text
-from ..meetings.models import MeetingRequest
 from .models import (ZONES, Booth, BoothApplication, ExhibitorProfile, Lead,
                      PrincipalInvestigator, Upload)
 
@@ -31,11 +32,6 @@ class ExhibitorError(DomainError):
 def fold(text: str) -> str:
     """NFKC, lower case, no control characters (a NUL would end SQLite's LIKE pattern)."""
     return clean_text(text).lower()
-
-
-def like(term: str) -> str:
-    escaped = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _list(values, limit=30, length=40):
@@ -81,6 +77,21 @@ def add_manager(organisation, user, *, actor) -> OrganisationManager:
     db.session.flush()
     audit.record(actor, "exhibitor.manager", organisation, details={"user": user.email})
     return grant
+
+
+def name_manager(event, organisation_name: str, email: str, *, actor):
+    """Name an exhibitor manager: an account (invited by mail if new) that edits one
+    organisation's profile at this event. Returns (user, organisation)."""
+    organisation = organisations.find_by_name(organisation_name)
+    if organisation is None:
+        raise InvalidInput({"organisation": _("Unknown organisation: it needs a registration at the event first.")})
+    user = accounts.find_by_email(email)
+    if user is None:
+        user = accounts.invite(email)
+        accounts.mail_reset_link(user, invited_to=event)
+    add_manager(organisation, user, actor=actor)
+    profile_for(event, organisation)
+    return user, organisation
 
 
 # --- profiles ---------------------------------------------------------------------------------
@@ -148,11 +159,11 @@ def search_profiles(event, *, q="", specialty="", tag="", org_type="", page=1, p
     query = (select(ExhibitorProfile).join(Organisation, ExhibitorProfile.organisation_id == Organisation.id)
              .where(ExhibitorProfile.event_id == event.id, ExhibitorProfile.status == "published"))
     for term in (q or "").split()[:5]:
-        query = query.where(ExhibitorProfile.search_text.like(like(term[:50]), escape="\\"))
+        query = query.where(contains(ExhibitorProfile.search_text, fold(term[:50])))
     if specialty:
-        query = query.where(ExhibitorProfile.search_text.like(like(specialty[:50]), escape="\\"))
+        query = query.where(contains(ExhibitorProfile.search_text, fold(specialty[:50])))
     if tag:
-        query = query.where(ExhibitorProfile.search_text.like(like(tag[:50]), escape="\\"))
+        query = query.where(contains(ExhibitorProfile.search_text, fold(tag[:50])))
     if org_type:
         query = query.where(Organisation.org_type == org_type)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -200,6 +211,13 @@ def save_upload(event, organisation, kind, filename, data: bytes, *, actor) -> U
             profile.status = "submitted"
     audit.record(actor, f"exhibitor.{kind}.upload", upload, event=event, details={"size": len(data)})
     return upload
+
+
+def may_see_upload(upload, user) -> bool:
+    """Files of a published profile are public; before that only the organisation's managers see them."""
+    owner = db.session.scalar(select(ExhibitorProfile).where(ExhibitorProfile.event_id == upload.event_id,
+                                                             ExhibitorProfile.organisation_id == upload.organisation_id))
+    return owner is not None and (owner.status == "published" or manages(user, upload.organisation_id))
 
 
 def brochures(event, organisation_id):
@@ -279,6 +297,13 @@ def booth_of_organisation(event, organisation_id) -> Booth | None:
 
 # --- PIs --------------------------------------------------------------------------------------
 
+def hospital_named(name: str):
+    hospital = organisations.find_by_name(name)
+    if hospital is None:
+        raise InvalidInput({"hospital": _("Unknown hospital: register it first.")})
+    return hospital
+
+
 def add_pi(event, hospital, *, name, department="", specialty="", research_areas=(), trial_experience="", actor=None):
     name = " ".join((name or "").split())[:50]
     if not name:
@@ -296,12 +321,19 @@ def add_pi(event, hospital, *, name, department="", specialty="", research_areas
     return pi
 
 
+def pi_hospitals(event) -> list[Organisation]:
+    """The hospitals with PIs in the event's directory."""
+    return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(
+        select(PrincipalInvestigator.hospital_id).where(PrincipalInvestigator.event_id == event.id)))
+        .order_by(Organisation.name)))
+
+
 def search_pis(event, *, q="", specialty="", hospital_id=None, page=1, per_page=30):
     query = select(PrincipalInvestigator).where(PrincipalInvestigator.event_id == event.id)
     for term in (q or "").split()[:5]:
-        query = query.where(PrincipalInvestigator.search_text.like(like(term[:50]), escape="\\"))
+        query = query.where(contains(PrincipalInvestigator.search_text, fold(term[:50])))
     if specialty:
-        query = query.where(PrincipalInvestigator.search_text.like(like(specialty[:50]), escape="\\"))
+        query = query.where(contains(PrincipalInvestigator.search_text, fold(specialty[:50])))
     if hospital_id:
         query = query.where(PrincipalInvestigator.hospital_id == hospital_id)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -312,43 +344,13 @@ def search_pis(event, *, q="", specialty="", hospital_id=None, page=1, per_page=
 
 # --- meeting requests -------------------------------------------------------------------------
 
-def request_meeting(event, *, target_kind, target_id, to_organisation_id, topic="", message="",
-                    from_organisation=None, from_name="", from_contact="") -> MeetingRequest:
-    errors = {}
-    if from_organisation is None:
-        if not (from_name or "").strip():
-            errors["from_name"] = _("Please enter your name.")
-        if not (from_contact or "").strip():
-            errors["from_contact"] = _("Please enter a mobile number or e-mail address.")
-    if from_organisation is not None and from_organisation.id == to_organisation_id:
-        errors["topic"] = _("You cannot ask your own organisation for a meeting.")
-    if errors:
-        raise InvalidInput(errors)
-    meeting = MeetingRequest(event_id=event.id, target_kind=target_kind, target_id=target_id,
-                             to_organisation_id=to_organisation_id, from_organisation=from_organisation,
-                             from_name=(from_name or "").strip()[:50], from_contact=(from_contact or "").strip()[:255],
-                             topic=(topic or "").strip()[:200], message=(message or "").strip()[:2000],
-                             created_at=now_utc())
-    db.session.add(meeting)
-    db.session.flush()
-    return meeting
-
-
-def meeting_requests(event):
-    return db.session.scalars(select(MeetingRequest).where(MeetingRequest.event_id == event.id)
-                              .order_by(MeetingRequest.created_at.desc())).all()
-
-
-# --- leads ------------------------------------------------------------------------------------
-
 def capture_lead(profile, code, *, consent: bool, note="", actor) -> tuple[Lead, bool]:
     """An exhibitor scans a visitor's badge. Only with the visitor's consent; only badges of this
     event. Scanning the same visitor twice keeps one lead."""
     if not consent:
         raise ExhibitorError("consent", _("Ask the visitor first: a lead is kept only with their consent."), field="consent")
-    parsed = parse(code)
-    badge = db.session.scalar(select(Badge).where(Badge.code == parsed, Badge.revoked_at.is_(None))) if parsed else None
-    registration = db.session.get(Registration, badge.registration_id) if badge else None
+    badge = badges.by_code(code)
+    registration = db.session.get(Registration, badge.registration_id) if badge and badge.revoked_at is None else None
     if registration is None or registration.event_id != profile.event_id or registration.status == STATUS_CANCELLED:
         raise ExhibitorError("invalid", _("Not a valid badge of this event."), field="code")
     existing = db.session.scalar(select(Lead).where(Lead.profile_id == profile.id, Lead.registration_id == registration.id))

@@ -1,26 +1,18 @@
 """Public pages of the showcase: the corridor map, the exhibitor directory, find a PI, the demand
 board. Only what organizers published is shown."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.errors import InvalidInput
-from ..core.forms import attach_errors
-from ..events.services import by_slug
+from ..core.views import event_view, of_event, perform, render_form
 from ..extensions import db, limiter
+from ..meetings import zone
 from ..organisations.models import ORG_TYPES, Organisation
 from . import demands, services
 from .forms import MeetingRequestForm
-from .models import Demand, ExhibitorProfile, PrincipalInvestigator, Upload
+from .models import Demand, PrincipalInvestigator, Upload
 
 bp = Blueprint("exhibitors", __name__, url_prefix="/e/<slug>")
-
-
-def _event(slug):
-    event = by_slug(slug)
-    if event is None or not event.published:
-        abort(404)
-    return event
 
 
 def floor_plan(booths):
@@ -33,16 +25,16 @@ def floor_plan(booths):
 
 
 @bp.route("/corridor")
-def corridor(slug):
-    event = _event(slug)
+@event_view(public=True)
+def corridor(event):
     booths = services.booths_of(event)
     return render_template("exhibitors/corridor.html", event=event, booths=booths, viewbox=floor_plan(booths),
                            highlight=request.args.get("booth", type=int))
 
 
 @bp.route("/exhibitors")
-def directory(slug):
-    event = _event(slug)
+@event_view(public=True)
+def directory(event):
     args = {k: (request.args.get(k) or "").strip()[:50] for k in ("q", "specialty", "tag", "org_type")}
     if args["org_type"] not in ORG_TYPES:
         args["org_type"] = ""
@@ -54,8 +46,8 @@ def directory(slug):
 
 
 @bp.route("/exhibitors/<int:profile_id>")
-def profile(slug, profile_id):
-    event = _event(slug)
+@event_view(public=True)
+def profile(event, profile_id):
     item = services.published_profile(event, profile_id)
     if item is None:
         abort(404)
@@ -67,16 +59,12 @@ def profile(slug, profile_id):
 
 
 @bp.route("/files/<int:upload_id>/<name>")
-def upload(slug, upload_id, name):
+@event_view(public=True)
+def upload(event, upload_id, name):
     """A published exhibitor's logo or brochure: only image/png, image/jpeg or application/pdf,
     sniffed when uploaded, sent with nosniff, and as an attachment when it is a PDF."""
-    event = _event(slug)
-    item = db.session.get(Upload, upload_id)
-    if item is None or item.event_id != event.id:
-        abort(404)
-    owner = db.session.scalar(db.select(ExhibitorProfile).where(ExhibitorProfile.event_id == event.id,
-                                                                ExhibitorProfile.organisation_id == item.organisation_id))
-    if owner is None or (owner.status != "published" and not services.manages(current_user, item.organisation_id)):
+    item = of_event(Upload, upload_id, event)
+    if not services.may_see_upload(item, current_user):
         abort(404)
     response = Response(item.data, mimetype=item.content_type)
     disposition = "attachment" if item.content_type == "application/pdf" else "inline"
@@ -87,45 +75,36 @@ def upload(slug, upload_id, name):
 
 
 @bp.route("/pis")
-def pis(slug):
-    event = _event(slug)
+@event_view(public=True)
+def pis(event):
     q = (request.args.get("q") or "").strip()[:50]
     specialty = (request.args.get("specialty") or "").strip()[:50]
     hospital_id = request.args.get("hospital", type=int)
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
     items, total = services.search_pis(event, q=q, specialty=specialty, hospital_id=hospital_id, page=page)
-    hospitals = db.session.scalars(db.select(Organisation).where(Organisation.id.in_(
-        db.select(PrincipalInvestigator.hospital_id).where(PrincipalInvestigator.event_id == event.id)))
-        .order_by(Organisation.name)).all()
+    hospitals = services.pi_hospitals(event)
     return render_template("exhibitors/pis.html", event=event, items=items, total=total, q=q, specialty=specialty,
                            hospital_id=hospital_id, hospitals=hospitals, page=page, pages=max(1, (total + 29) // 30))
 
 
 @bp.route("/pis/<int:pi_id>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def pi(slug, pi_id):
-    event = _event(slug)
-    item = db.session.get(PrincipalInvestigator, pi_id)
-    if item is None or item.event_id != event.id:
-        abort(404)
+@event_view(public=True)
+def pi(event, pi_id):
+    item = of_event(PrincipalInvestigator, pi_id, event)
     form = MeetingRequestForm()
-    if form.validate_on_submit():
-        try:
-            services.request_meeting(event, target_kind="pi", target_id=item.id, to_organisation_id=item.hospital_id,
-                                     topic=form.topic.data, message=form.message.data, from_name=form.from_name.data,
-                                     from_contact=form.from_contact.data)
-            db.session.commit()
-            flash(_("Your request has been sent to the organizers, who will arrange the meeting."), "success")
-            return redirect(url_for("exhibitors.pi", slug=slug, pi_id=pi_id))
-        except InvalidInput as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
-    return render_template("exhibitors/pi.html", event=event, pi=item, form=form), 400 if form.errors else 200
+    if form.validate_on_submit() and perform(
+            lambda: zone.ask_organisation(event, target_kind="pi", target_id=item.id, to_organisation_id=item.hospital_id,
+                                          topic=form.topic.data, message=form.message.data,
+                                          from_name=form.from_name.data, from_contact=form.from_contact.data),
+            _("Your request has been sent to the organizers, who will arrange the meeting."), form=form):
+        return redirect(url_for("exhibitors.pi", slug=event.slug, pi_id=pi_id))
+    return render_form("exhibitors/pi.html", event=event, pi=item, form=form)
 
 
 @bp.route("/demands")
-def demand_board(slug):
-    event = _event(slug)
+@event_view(public=True)
+def demand_board(event):
     kind = request.args.get("kind", "")
     q = (request.args.get("q") or "").strip()[:50]
     return render_template("exhibitors/demands.html", event=event, items=demands.published(event, kind=kind, q=q),
@@ -133,10 +112,10 @@ def demand_board(slug):
 
 
 @bp.route("/demands/<int:demand_id>", methods=["GET", "POST"])
-def demand(slug, demand_id):
-    event = _event(slug)
-    item = db.session.get(Demand, demand_id)
-    if item is None or item.event_id != event.id or item.status != "published":
+@event_view(public=True)
+def demand(event, demand_id):
+    item = of_event(Demand, demand_id, event)
+    if item.status != "published":
         abort(404)
     mine = {o.id for o in services.managed_organisations(current_user)}
     if request.method == "POST":
@@ -145,15 +124,10 @@ def demand(slug, demand_id):
         to_id = request.form.get("to_organisation", type=int)
         if from_id not in mine or not to_id:
             abort(403)
-        try:
-            services.request_meeting(event, target_kind="demand", target_id=item.id, to_organisation_id=to_id,
-                                     from_organisation=db.session.get(Organisation, from_id), topic=item.title)
-            db.session.commit()
-            flash(_("Meeting requested: the organizers will put it on the negotiation schedule."), "success")
-        except InvalidInput as exc:
-            db.session.rollback()
-            flash("; ".join(exc.errors.values()), "error")
-        return redirect(url_for("exhibitors.demand", slug=slug, demand_id=demand_id))
+        perform(lambda: zone.ask_organisation(event, target_kind="demand", target_id=item.id, to_organisation_id=to_id,
+                                              from_organisation=db.session.get(Organisation, from_id), topic=item.title),
+                _("Meeting requested: the organizers will put it on the negotiation schedule."))
+        return redirect(url_for("exhibitors.demand", slug=event.slug, demand_id=demand_id))
     recommendations = demands.recommendations_of(item) if (item.organisation_id in mine or current_user.is_authenticated) else []
     return render_template("exhibitors/demand.html", event=event, demand=item, recommendations=recommendations,
                            mine=mine)

@@ -1,10 +1,10 @@
 """JSON for the big screen: the live total, polled every second. Cheap: one row (the ledger head)
 decides whether anything changed, answered with 304 when not."""
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from ..core.money import format_cn_units, format_cny, to_cn_units
 from ..core.timeutil import to_zone
-from ..events.services import by_slug
+from ..core.views import event_view
 from . import services
 from .models import CONTRACT_CATEGORIES
 
@@ -32,10 +32,8 @@ def summary_json(event, summary, sessions):
 
 
 @bp.route("/api/v1/events/<slug>/signings/summary")
-def summary(slug):
-    event = by_slug(slug)
-    if event is None or not event.published:
-        abort(404)
+@event_view(public=True)
+def summary(event):
     head = services.head_of(event)
     etag = f'"{event.id}-{head.last_seq if head else 0}"'
     if request.headers.get("If-None-Match") == etag:
@@ -43,8 +41,7 @@ def summary(slug):
         response.status_code = 304
         response.set_data(b"")
     else:
-        sessions = {s.id: s.name_zh for s in services.sessions_of(event)}
-        response = jsonify(summary_json(event, services.summary(event), sessions))
+        response = jsonify(summary_json(event, services.summary(event), services.session_names(event)))
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"
     return response

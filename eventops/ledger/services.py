@@ -315,6 +315,30 @@ def entries_of(event, *, page=1, per_page=50):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+def entries_page(event, *, page=1, per_page=50):
+    """A page of the ledger, newest first, with each record's state and the ``seq`` of every entry
+    a row refers to (``seq_by_id``)."""
+    entries = entries_of(event, page=max(page or 1, 1), per_page=per_page)
+    targets = [e.id for e in entries.items if e.kind == KIND_RECORD]
+    follow = db.session.scalars(select(LedgerEntry).where(LedgerEntry.target_id.in_(targets))).all() if targets else []
+    shown = list(entries.items) + list(follow)
+    seq_by_id = {e.id: e.seq for e in shown}
+    missing = {e.target_id for e in entries.items if e.target_id and e.target_id not in seq_by_id}
+    if missing:
+        seq_by_id.update({e.id: e.seq for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(missing)))})
+    return entries, state_of(shown), seq_by_id
+
+
+def related_entries(entry) -> list[LedgerEntry]:
+    """The entries that point at ``entry`` (its reversal, confirmation) and the one it points at."""
+    return list(db.session.scalars(select(LedgerEntry).where(
+        (LedgerEntry.target_id == entry.id) | (LedgerEntry.id == entry.target_id))))
+
+
+def session_names(event) -> dict[int, str]:
+    return {s.id: s.name_zh for s in sessions_of(event)}
+
+
 def all_entries(event):
     return db.session.scalars(select(LedgerEntry).where(LedgerEntry.event_id == event.id)
                               .order_by(LedgerEntry.seq).execution_options(yield_per=2000))

@@ -1,17 +1,12 @@
 """Organizer pages of the ledger: record, reverse, correct, confirm, sessions, reports; and the
 public big screen."""
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from ..core.errors import DomainError, InvalidInput
-from ..core.forms import attach_errors
-from ..core.permissions import can, require
 from ..core.timeutil import local_to_utc, now_utc, to_zone
-from ..events.views import get_event_or_404
-from ..extensions import db
+from ..core.views import can, download, event_view, of_event, perform, render_form
 from ..registration.queries import event_organisations
 from . import reports, services
 from .forms import PARTY_FIELDS, ConfirmForm, ContractForm, ReverseForm, SessionForm
@@ -20,19 +15,9 @@ from .models import KIND_RECORD, LedgerEntry
 bp = Blueprint("ledger", __name__)
 
 
-def _event(slug, permission):
-    event = get_event_or_404(slug)
-    require(permission, event)
-    return event
-
-
-def _session_names(event):
-    return {s.id: s.name_zh for s in services.sessions_of(event)}
-
-
 def _contract_form(event, obj=None):
     form = ContractForm()
-    form.session_id.choices = [(0, "—")] + [(s.id, s.name_zh) for s in services.sessions_of(event)]
+    form.session_id.choices = [(0, "—")] + list(services.session_names(event).items())
     if obj is not None and request.method == "GET":
         form.title.data, form.category.data, form.session_id.data = obj.title, obj.category, obj.session_id
         form.amount.data = "" if obj.amount_fen is None else f"{obj.amount_fen // 100}.{obj.amount_fen % 100:02d}"
@@ -54,188 +39,135 @@ def _data(form, event):
 
 
 @bp.route("/manage/<slug>/signings/")
-@login_required
-def index(slug):
-    event = _event(slug, "ledger.view")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    entries = services.entries_of(event, page=page)
-    targets = [e.id for e in entries.items if e.kind == KIND_RECORD]
-    follow = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.target_id.in_(targets))).all() if targets else []
-    states = services.state_of(list(entries.items) + list(follow))
-    seq_by_id = {e.id: e.seq for e in list(entries.items) + list(follow)}
-    missing = {e.target_id for e in entries.items if e.target_id and e.target_id not in seq_by_id}
-    if missing:
-        seq_by_id.update({e.id: e.seq for e in db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.id.in_(missing)))})
+@event_view("ledger.view")
+def index(event):
+    entries, states, seq_by_id = services.entries_page(event, page=request.args.get("page", 1, type=int))
     return render_template("ledger/index.html", event=event, summary=services.summary(event), entries=entries,
-                           states=states, seq_by_id=seq_by_id, sessions=_session_names(event),
-                           can_record=can(current_user, "ledger.record", event),
-                           can_export=can(current_user, "ledger.export", event))
+                           states=states, seq_by_id=seq_by_id, sessions=services.session_names(event),
+                           can_record=can("ledger.record", event), can_export=can("ledger.export", event))
+
+
+def _recorded(entry_and_created):
+    entry, created = entry_and_created
+    if created:
+        return _("Contract %(seq)d recorded.", seq=entry.seq)
+    return _("This submission was already recorded as entry %(seq)d; nothing was added.", seq=entry.seq), "info"
 
 
 @bp.route("/manage/<slug>/signings/new", methods=["GET", "POST"])
-@login_required
-def record(slug):
-    event = _event(slug, "ledger.record")
+@event_view("ledger.record")
+def record(event):
     form = _contract_form(event)
     if form.validate_on_submit():
-        try:
-            entry, created = services.record(event, _data(form, event), actor=current_user,
-                                             key=form.idempotency_key.data)
-            db.session.commit()
-            if created:
-                flash(_("Contract %(seq)d recorded.", seq=entry.seq), "success")
-            else:
-                flash(_("This submission was already recorded as entry %(seq)d; nothing was added.", seq=entry.seq), "info")
-            return redirect(url_for("ledger.entry", slug=slug, entry_id=entry.id))
-        except InvalidInput as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-    return render_template("ledger/record.html", event=event, form=form, correcting=None,
-                           organisations=event_organisations(event)), 400 if form.errors else 200
+        done = perform(lambda: services.record(event, _data(form, event), actor=current_user,
+                                               key=form.idempotency_key.data), _recorded, form=form)
+        if done:
+            return redirect(url_for("ledger.entry", slug=event.slug, entry_id=done.value[0].id))
+    return render_form("ledger/record.html", event=event, form=form, correcting=None,
+                       organisations=event_organisations(event))
 
 
 @bp.route("/manage/<slug>/signings/<int:entry_id>")
-@login_required
-def entry(slug, entry_id):
-    event = _event(slug, "ledger.view")
-    item = db.session.get(LedgerEntry, entry_id)
-    if item is None or item.event_id != event.id:
-        abort(404)
-    related = db.session.scalars(db.select(LedgerEntry).where(
-        (LedgerEntry.target_id == item.id) | (LedgerEntry.id == item.target_id))).all()
-    states = services.state_of([item, *related])
-    return render_template("ledger/entry.html", event=event, entry=item, related=related, state=states.get(item.id),
-                           sessions=_session_names(event), reverse_form=ReverseForm(), confirm_form=ConfirmForm(),
-                           can_record=can(current_user, "ledger.record", event))
+@event_view("ledger.view")
+def entry(event, entry_id):
+    item = of_event(LedgerEntry, entry_id, event)
+    related = services.related_entries(item)
+    return render_template("ledger/entry.html", event=event, entry=item, related=related,
+                           state=services.state_of([item, *related]).get(item.id),
+                           sessions=services.session_names(event), reverse_form=ReverseForm(),
+                           confirm_form=ConfirmForm(), can_record=can("ledger.record", event))
 
 
-def _act(slug, entry_id, action):
-    event = _event(slug, "ledger.record")
-    form = ReverseForm() if action == "reverse" else ConfirmForm()
+def _follow_up(event, entry_id, form, action, message):
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(errors[0], "error")
-        return redirect(url_for("ledger.entry", slug=slug, entry_id=entry_id))
-    try:
-        if action == "reverse":
-            result, created = services.reverse(event, entry_id, actor=current_user, key=form.idempotency_key.data,
-                                               reason=form.reason.data)
-            message = _("Entry reversed.")
-        else:
-            result, created = services.confirm(event, entry_id, actor=current_user, key=form.idempotency_key.data)
-            message = _("Entry confirmed: it now counts in the total.")
-        db.session.commit()
-        flash(message if created else _("Already done; nothing was added."), "success" if created else "info")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return redirect(url_for("ledger.entry", slug=slug, entry_id=entry_id))
+    else:
+        perform(action, lambda done: message if done[1] else (_("Already done; nothing was added."), "info"))
+    return redirect(url_for("ledger.entry", slug=event.slug, entry_id=entry_id))
 
 
 @bp.route("/manage/<slug>/signings/<int:entry_id>/reverse", methods=["POST"])
-@login_required
-def reverse(slug, entry_id):
-    return _act(slug, entry_id, "reverse")
+@event_view("ledger.record")
+def reverse(event, entry_id):
+    form = ReverseForm()
+    return _follow_up(event, entry_id, form, lambda: services.reverse(
+        event, entry_id, actor=current_user, key=form.idempotency_key.data, reason=form.reason.data),
+        _("Entry reversed."))
 
 
 @bp.route("/manage/<slug>/signings/<int:entry_id>/confirm", methods=["POST"])
-@login_required
-def confirm(slug, entry_id):
-    return _act(slug, entry_id, "confirm")
+@event_view("ledger.record")
+def confirm(event, entry_id):
+    form = ConfirmForm()
+    return _follow_up(event, entry_id, form, lambda: services.confirm(
+        event, entry_id, actor=current_user, key=form.idempotency_key.data),
+        _("Entry confirmed: it now counts in the total."))
 
 
 @bp.route("/manage/<slug>/signings/<int:entry_id>/correct", methods=["GET", "POST"])
-@login_required
-def correct(slug, entry_id):
-    event = _event(slug, "ledger.record")
-    original = db.session.get(LedgerEntry, entry_id)
-    if original is None or original.event_id != event.id or original.kind != KIND_RECORD:
+@event_view("ledger.record")
+def correct(event, entry_id):
+    original = of_event(LedgerEntry, entry_id, event)
+    if original.kind != KIND_RECORD:
         abort(404)
     form = _contract_form(event, obj=original)
     if form.validate_on_submit():
-        try:
-            entry, _created = services.correct(event, entry_id, _data(form, event), actor=current_user,
-                                               key=form.idempotency_key.data, reason=form.reason.data)
-            db.session.commit()
-            flash(_("Entry %(old)d reversed and replaced by entry %(new)d.", old=original.seq, new=entry.seq), "success")
-            return redirect(url_for("ledger.entry", slug=slug, entry_id=entry.id))
-        except InvalidInput as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-    return render_template("ledger/record.html", event=event, form=form, correcting=original,
-                           organisations=event_organisations(event)), 400 if form.errors else 200
+        done = perform(lambda: services.correct(event, entry_id, _data(form, event), actor=current_user,
+                                                key=form.idempotency_key.data, reason=form.reason.data),
+                       lambda done: _("Entry %(old)d reversed and replaced by entry %(new)d.", old=original.seq,
+                                      new=done[0].seq), form=form)
+        if done:
+            return redirect(url_for("ledger.entry", slug=event.slug, entry_id=done.value[0].id))
+    return render_form("ledger/record.html", event=event, form=form, correcting=original,
+                       organisations=event_organisations(event))
 
 
 @bp.route("/manage/<slug>/signings/sessions", methods=["GET", "POST"])
-@login_required
-def sessions(slug):
-    event = _event(slug, "ledger.manage")
+@event_view("ledger.manage")
+def sessions(event):
     form = SessionForm()
-    if form.validate_on_submit():
-        try:
-            services.add_session(event, name_zh=form.name_zh.data, name_en=form.name_en.data, room=form.room.data,
-                                 starts_at=local_to_utc(form.starts_at.data, event.timezone) if form.starts_at.data else None,
-                                 actor=current_user)
-            db.session.commit()
-            flash(_("The signing session has been added."), "success")
-            return redirect(url_for("ledger.sessions", slug=slug))
-        except InvalidInput as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
-    return render_template("ledger/sessions.html", event=event, form=form, sessions=services.sessions_of(event)), \
-        400 if form.errors else 200
+    if form.validate_on_submit() and perform(
+            lambda: services.add_session(
+                event, name_zh=form.name_zh.data, name_en=form.name_en.data, room=form.room.data,
+                starts_at=local_to_utc(form.starts_at.data, event.timezone) if form.starts_at.data else None,
+                actor=current_user),
+            _("The signing session has been added."), form=form):
+        return redirect(url_for("ledger.sessions", slug=event.slug))
+    return render_form("ledger/sessions.html", event=event, form=form, sessions=services.sessions_of(event))
 
 
 def _export_data(event):
     entries = list(services.all_entries(event))
-    return entries, _session_names(event), services.state_of(entries)
+    return entries, services.session_names(event), services.state_of(entries)
 
 
 @bp.route("/manage/<slug>/signings/ledger.csv")
-@login_required
-def export_csv(slug):
-    event = _event(slug, "ledger.export")
+@event_view("ledger.export")
+def export_csv(event):
     entries, sessions_, states = _export_data(event)
-    response = Response(stream_with_context(reports.csv_export(entries, sessions_, states, event.timezone)),
-                        mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-ledger.csv"'
-    return response
+    return download(reports.csv_export(entries, sessions_, states, event.timezone), f"{event.slug}-ledger.csv")
 
 
 @bp.route("/manage/<slug>/signings/ledger.xlsx")
-@login_required
-def export_xlsx(slug):
-    event = _event(slug, "ledger.export")
-    body = reports.xlsx_export(*_export_data(event), event.timezone)
-    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-ledger.xlsx"'
-    return response
+@event_view("ledger.export")
+def export_xlsx(event):
+    return download(reports.xlsx_export(*_export_data(event), event.timezone), f"{event.slug}-ledger.xlsx")
 
 
 @bp.route("/manage/<slug>/signings/press.pdf")
-@login_required
-def press_pdf(slug):
-    event = _event(slug, "ledger.export")
-    body = reports.press_pdf(event, services.summary(event), _session_names(event),
+@event_view("ledger.export")
+def press_pdf(event):
+    body = reports.press_pdf(event, services.summary(event), services.session_names(event),
                              services.by_organisation_type(event, "hospital"), now_utc())
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-signings.pdf"'
-    return response
+    return download(body, f"{event.slug}-signings.pdf", inline=True)
 
 
 @bp.route("/e/<slug>/signings/live")
-def live(slug):
+@event_view(public=True)
+def live(event):
     """The big screen: no sign-in, only counted contracts; updates itself every second."""
-    event = get_event_or_404(slug)
-    if not event.published:
-        abort(404)
     lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else "zh"  # a Chinese hall
     with force_locale(lang):
         return render_template("ledger/live.html", event=event, summary=services.summary(event),
-                               sessions=_session_names(event), lang=lang)
+                               sessions=services.session_names(event), lang=lang)

@@ -2,17 +2,18 @@
 schedule, change meetings by hand with conflict checks, announce changes."""
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
+from ..core.errors import InvalidInput
 from ..core.mail import send_mail
 from ..core.timeutil import now_utc, to_zone
 from ..extensions import db
 from ..registration.models import Registration
+from .models import Availability, Broker, Meeting, MeetingRequest, MeetingSeat, MeetingSlot, NegotiationTable
 from .solver import load_instance, solve
-from .models import Availability, Meeting, MeetingRequest, MeetingSeat, MeetingSlot
-from .zone import ZoneError, brokers_of, slots_of, tables_of
+from .zone import ZoneError, brokers_of, of_event, slots_of, tables_of
 
 
 def _pairs(event):
@@ -202,6 +203,26 @@ def move(meeting, slot, table, broker=None, *, actor) -> Meeting:
     db.session.refresh(meeting)
     audit.record(actor, "meetings.move", meeting, event=event, details={"slot": slot.code, "table": table.code})
     return meeting
+
+
+def place_or_move(event, *, request_id, slot_id, table_id, broker_id=None, meeting_id=None, actor) -> Meeting:
+    """An organizer puts a request on the grid (or moves its meeting) at a slot and table chosen
+    by id; the same checks as :func:`place` and :func:`move`."""
+    slot, table = of_event(MeetingSlot, slot_id, event), of_event(NegotiationTable, table_id, event)
+    broker = of_event(Broker, broker_id, event)
+    existing = of_event(Meeting, meeting_id, event)
+    if existing is not None:
+        return move(existing, slot, table, broker, actor=actor)
+    meeting_request = of_event(MeetingRequest, request_id, event)
+    if meeting_request is None:
+        raise InvalidInput({"request": _("Choose the request.")})
+    return place(event, meeting_request, slot, table, broker, actor=actor)
+
+
+def pending_announcements(event) -> int:
+    """Meetings changed since they were last announced."""
+    return db.session.scalar(select(func.count()).select_from(Meeting).where(
+        Meeting.event_id == event.id, Meeting.sequence != Meeting.notified_sequence))
 
 
 def cancel(meeting, *, actor=None) -> Meeting:

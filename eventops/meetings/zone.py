@@ -10,8 +10,8 @@ from ..core import audit
 from ..core.errors import DomainError, InvalidInput
 from ..core.timeutil import local_to_utc, now_utc
 from ..extensions import db
-from ..registration.models import STATUS_APPROVED
-from .models import Availability, Broker, MeetingRequest, MeetingSlot, NegotiationTable, ProgrammeSession
+from ..registration.models import STATUS_APPROVED, Registration
+from .models import Broker, MeetingRequest, MeetingSlot, NegotiationTable, ProgrammeSession
 
 
 class ZoneError(DomainError):
@@ -92,15 +92,27 @@ def set_broker(event, registration, *, specialties=(), languages=(), available=(
     return broker
 
 
-def set_availability(registration, *, arrives_at=None, leaves_at=None, max_meetings=None, actor=None) -> Availability:
-    if arrives_at and leaves_at and leaves_at <= arrives_at:
-        raise InvalidInput({"leaves_at": _("Leaving must come after arriving.")})
-    row = db.session.get(Availability, registration.id) or Availability(registration_id=registration.id,
-                                                                          event_id=registration.event_id)
-    row.arrives_at, row.leaves_at, row.max_meetings = arrives_at, leaves_at, max_meetings
-    db.session.add(row)
-    db.session.flush()
-    return row
+# --- people -----------------------------------------------------------------------------------
+
+def participants(event, limit=3000):
+    """The people who may meet: approved registrations, by name."""
+    return db.session.scalars(select(Registration).where(Registration.event_id == event.id,
+                                                         Registration.status == STATUS_APPROVED)
+                              .order_by(Registration.name).limit(limit)).all()
+
+
+def person(event, registration_id, *, field: str, message) -> Registration:
+    """The registration of this event chosen in a form (by id), or InvalidInput on ``field``."""
+    registration = db.session.get(Registration, registration_id) if isinstance(registration_id, int) else None
+    if registration is None or registration.event_id != event.id:
+        raise InvalidInput({field: message})
+    return registration
+
+
+def of_event(model, row_id, event):
+    """A zone row (request, slot, table, broker, meeting) of this event chosen in a form, or None."""
+    row = db.session.get(model, row_id) if isinstance(row_id, int) else None
+    return row if row is not None and row.event_id == event.id else None
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -131,6 +143,31 @@ def ask(event, from_registration, to_registration, *, topic="", message="", need
     return request
 
 
+def ask_organisation(event, *, target_kind, target_id, to_organisation_id, topic="", message="",
+                     from_organisation=None, from_name="", from_contact="") -> MeetingRequest:
+    """Someone asks an organisation for a meeting from the showcase: a visitor about a PI or an
+    exhibitor (with a name and a contact), or an exhibitor manager from the demand board (as
+    their organisation). Organizers turn it into a meeting between two participants."""
+    errors = {}
+    if from_organisation is None:
+        if not (from_name or "").strip():
+            errors["from_name"] = _("Please enter your name.")
+        if not (from_contact or "").strip():
+            errors["from_contact"] = _("Please enter a mobile number or e-mail address.")
+    if from_organisation is not None and from_organisation.id == to_organisation_id:
+        errors["topic"] = _("You cannot ask your own organisation for a meeting.")
+    if errors:
+        raise InvalidInput(errors)
+    request = MeetingRequest(event_id=event.id, target_kind=target_kind, target_id=target_id,
+                             to_organisation_id=to_organisation_id, from_organisation=from_organisation,
+                             from_name=(from_name or "").strip()[:50], from_contact=(from_contact or "").strip()[:255],
+                             topic=(topic or "").strip()[:200], message=(message or "").strip()[:2000],
+                             created_at=now_utc())
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
 def respond(request, registration, *, accept: bool) -> MeetingRequest:
     if request.to_registration_id != registration.id:
         raise ZoneError("not_yours", _("This request is not addressed to you."), status=403)
@@ -147,11 +184,35 @@ def prioritise(request, weight, *, actor):
     db.session.flush()
 
 
+def requests_to(registration):
+    return db.session.scalars(select(MeetingRequest).where(MeetingRequest.to_registration_id == registration.id)
+                              .order_by(MeetingRequest.created_at.desc())).all()
+
+
+def requests_from(registration):
+    return db.session.scalars(select(MeetingRequest).where(MeetingRequest.from_registration_id == registration.id)
+                              .order_by(MeetingRequest.created_at.desc())).all()
+
+
+def answer(registration, request_id, *, accept: bool) -> MeetingRequest:
+    """The participant answers a request addressed to them (chosen by id on their page)."""
+    request = of_event(MeetingRequest, request_id, registration.event)
+    if request is None:
+        raise ZoneError("not_found", _("No such request."), status=404)
+    return respond(request, registration, accept=accept)
+
+
 def requests_of(event, *, status=None):
     query = select(MeetingRequest).where(MeetingRequest.event_id == event.id)
     if status:
         query = query.where(MeetingRequest.status == status)
     return db.session.scalars(query.order_by(MeetingRequest.created_at.desc())).all()
+
+
+def sessions_of(event):
+    """The programme, in order."""
+    return db.session.scalars(select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+                              .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)).all()
 
 
 def add_session(event, *, kind, title_zh, title_en="", room="", starts_at, ends_at, speakers=()):

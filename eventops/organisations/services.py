@@ -2,6 +2,7 @@ import unicodedata
 
 from sqlalchemy.exc import IntegrityError
 
+from ..core.db import contains
 from ..extensions import db
 from .models import ORG_TYPES, Organisation
 
@@ -47,8 +48,12 @@ def search(prefix: str, limit: int = 20) -> list[Organisation]:
     key = name_key(prefix)
     if not key:
         return []
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return list(db.session.scalars(
-        db.select(Organisation).where(Organisation.name_key.like(f"%{escaped}%", escape="\\"))
+        db.select(Organisation).where(contains(Organisation.name_key, key))
         .order_by(Organisation.name).limit(limit)
     ))
+
+
+def suggestions(limit: int = 1000) -> list[str]:
+    """Known organisation names, for the browser's suggestions on registration forms."""
+    return list(db.session.scalars(db.select(Organisation.name).order_by(Organisation.name).limit(limit)))

@@ -131,6 +131,20 @@ def header_of(batch) -> list[str]:
     return _header(batch.content)
 
 
+def remember_mapping(batch, mapping: dict[str, int]) -> None:
+    """Keep the organizer's choice of columns with the upload (the preview shows it again)."""
+    batch.mapping = dict(mapping)
+    db.session.flush()
+
+
+def preview(event, batch, mapping: dict[str, int]) -> tuple["Analysis | None", str | None]:
+    """What an import with this mapping would do, or why it cannot run (a message)."""
+    try:
+        return analyse(event, batch, mapping), None
+    except ImportError_ as exc:
+        return None, exc.message
+
+
 @dataclass
 class Analysis:
     valid: list = field(default_factory=list)       # (line, RegistrationData)

@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,6 +11,8 @@ from ..events.models import CATEGORIES
 from ..organisations.models import ORG_TYPES
 from .models import STATUSES
 from .queries import SORTS
+from .services import data_from_registration
+from .validation import RegistrationData
 
 # categories a member of the public may choose; the others are given by organizers
 PUBLIC_CATEGORIES = ("attendee", "exhibitor", "broker", "media")
@@ -92,3 +96,18 @@ class FilterForm(FlaskForm):
 
 class ImportUploadForm(FlaskForm):
     file = FileField(_l("CSV file (UTF-8 or GBK)"), validators=[FileRequired(_l("Please choose a file."))])
+
+
+def form_data(registration) -> dict:
+    """A registration as the data of its form (the fixed fields and the answers)."""
+    data = data_from_registration(registration)
+    return {**asdict(data), **{f"q_{k}": v for k, v in data.answers.items()}}
+
+
+def form_to_data(form, event) -> RegistrationData:
+    return RegistrationData(
+        name=form.name.data, organisation=form.organisation.data, org_type=form.org_type.data,
+        position=form.position.data, mobile=form.mobile.data, email=form.email.data,
+        category=form.category.data if hasattr(form, "category") else "",
+        tags=form.tags.data or [],
+        answers={str(q.id): getattr(form, f"q_{q.id}").data for q in event.questions})

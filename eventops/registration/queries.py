@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from ..core.db import contains
 from ..extensions import db
 from ..organisations.models import Organisation
 from .models import Registration
@@ -27,26 +28,20 @@ class Filters:
     sort: str = "newest"
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def filtered(event, filters: Filters):
     query = (select(Registration).join(Organisation, Registration.organisation_id == Organisation.id)
              .options(contains_eager(Registration.organisation))  # one join, not a second eager one
              .where(Registration.event_id == event.id))
     q = (filters.q or "").strip()[:100]
     if q:
-        pattern = _like(q.lower())
         digits = "".join(ch for ch in q if ch.isdigit())
         conditions = [
-            func.lower(Registration.name).like(pattern, escape="\\"),
-            Organisation.name_key.like(_like("".join(q.lower().split())), escape="\\"),
-            Registration.email_key.like(pattern, escape="\\"),
+            contains(func.lower(Registration.name), q.lower()),
+            contains(Organisation.name_key, "".join(q.lower().split())),
+            contains(Registration.email_key, q.lower()),
         ]
         if len(digits) >= 3:
-            conditions.append(Registration.mobile.like(_like(digits), escape="\\"))
+            conditions.append(contains(Registration.mobile, digits))
         query = query.where(or_(*conditions))
     if filters.category:
         query = query.where(Registration.category == filters.category)

@@ -7,7 +7,6 @@ Services flush; the caller commits once.
 """
 import hashlib
 import secrets
-from dataclasses import asdict
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -250,6 +249,12 @@ def move_from_waitlist(registration, *, actor) -> Registration:
     return registration
 
 
+def on_capacity_changed(event, *, actor=None) -> list[Registration]:
+    """Receiver of ``events.signals.capacity_changed`` (connected by create_app): the event's
+    places changed under its lock, so new places go to the waitlist."""
+    return promote_waitlist(event, actor=actor)
+
+
 def promote_waitlist(event, *, actor=None) -> list[Registration]:
     """Give free places to waitlisted people in the order they registered. Caller holds the lock."""
     if not event.auto_promote:
@@ -341,7 +346,3 @@ def data_from_registration(registration) -> RegistrationData:
         org_type=registration.organisation.org_type, position=registration.position,
         mobile=registration.mobile, email=registration.email, category=registration.category,
         tags=list(registration.tags), answers=dict(registration.answers))
-
-
-def as_dict(data: RegistrationData) -> dict:
-    return asdict(data)

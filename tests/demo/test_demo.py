@@ -6,7 +6,8 @@ from eventops.checkin import stats
 from eventops.exhibitors import demands
 from eventops.exhibitors import services as exhibitors
 from eventops.extensions import db
-from eventops.meetings import check, scheduling
+from eventops.meetings import scheduling
+from eventops.meetings.solver import check
 from eventops.ledger import services as ledger
 from eventops.organisations.models import Organisation
 from eventops.registration.models import Registration

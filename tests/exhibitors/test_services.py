@@ -6,6 +6,7 @@ from eventops.core.models import MailMessage
 from eventops.extensions import db
 from eventops.exhibitors import demands, services
 from eventops.exhibitors.models import Notice, PrincipalInvestigator
+from eventops.meetings import zone
 
 from ..factories import make_event, person
 
@@ -92,8 +93,8 @@ def test_meeting_requests_and_leads(app, showcase, organizer):
     event = showcase["event"]
     profile = showcase["profiles"]["广东省中医院"]
     with pytest.raises(InvalidInput):
-        services.request_meeting(event, target_kind="pi", target_id=1, to_organisation_id=profile.organisation_id)
-    meeting = services.request_meeting(event, target_kind="exhibitor", target_id=profile.id,
+        zone.ask_organisation(event, target_kind="pi", target_id=1, to_organisation_id=profile.organisation_id)
+    meeting = zone.ask_organisation(event, target_kind="exhibitor", target_id=profile.id,
                                        to_organisation_id=profile.organisation_id, from_name="访客", from_contact="13800000000")
     assert meeting.id
     from eventops.badges import services as badges

@@ -1,12 +1,12 @@
-"""Who may do what. Every view that touches an event's data asks ``require(...)`` on the server."""
-from flask import abort
-from flask_login import current_user
-
-from ..accounts.models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, ROLE_ORGANIZER, EventRole
+"""Who may do what at an event: each permission and the event roles that hold it. Views declare
+the permission they need (``@event_view("checkin.manage")``, ``core.views``), which asks
+:func:`can` on the server; admins hold every permission."""
 from ..extensions import db
+from .models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, ROLE_ORGANIZER, EventRole
 
-# permission -> the event roles that hold it (admins hold every permission)
+# permission -> the event roles that hold it
 PERMISSIONS = {
+    "event.overview": {ROLE_ORGANIZER, ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK},  # to be sent to one's page
     "event.manage": {ROLE_ORGANIZER},
     "registrations.view": {ROLE_ORGANIZER},
     "registrations.edit": {ROLE_ORGANIZER},
@@ -37,11 +37,3 @@ def can(user, permission: str, event) -> bool:
     if user.is_admin:
         return True
     return bool(event_roles(user, event) & PERMISSIONS[permission])
-
-
-def require(permission: str, event) -> None:
-    """Abort with 403 (or send to the login page) unless the current user holds ``permission``."""
-    if not current_user.is_authenticated:
-        abort(401)
-    if not can(current_user, permission, event):
-        abort(403)

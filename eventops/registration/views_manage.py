@@ -1,0 +1,130 @@
+"""The organizer's back office for registrations: list, actions, export, import, and the door
+staff's look-up. (One registration's own page, with its badge and check-ins, is in dashboard.)"""
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..core import audit
+from ..core.forms import ActionForm
+from ..core.timeutil import now_utc, to_zone
+from ..core.urls import safe_next
+from ..core.views import can, download, event_view, of_event, perform, render_form
+from ..events.models import CATEGORIES
+from ..extensions import db
+from . import csvio, queries, services
+from .forms import FilterForm, ImportUploadForm
+from .models import STATUSES, ImportBatch, Registration
+
+bp = Blueprint("backoffice", __name__, url_prefix="/manage/<slug>")
+
+
+def _filters_from_request():
+    form = FilterForm(request.args)
+    return form, queries.Filters(**form.cleaned())
+
+
+@bp.route("/registrations")
+@event_view("registrations.view")
+def index(event):
+    form, filters = _filters_from_request()
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    per_page = 50
+    items, total = queries.page(event, filters, page, per_page)
+    return render_template("registration/backoffice/index.html", event=event, form=form, items=items,
+                           total=total, page=page, pages=max(1, (total + per_page - 1) // per_page),
+                           args={k: v for k, v in request.args.items() if k != "page"},
+                           can_export=can("registrations.export", event))
+
+
+@bp.route("/registrations/export.csv")
+@event_view("registrations.export")
+def export(event):
+    _form, filters = _filters_from_request()
+    stamp = to_zone(now_utc(), event.timezone).strftime("%Y%m%d-%H%M")
+    audit.record(current_user, "registration.export", event=event, details={"filters": filters.__dict__})
+    db.session.commit()
+    return download(csvio.export_rows(event, filters), f"{event.slug}-registrations-{stamp}.csv")
+
+
+ACTIONS = {
+    "approve": (services.approve, _l("The registration has been approved.")),
+    "reject": (services.reject, _l("The registration has been rejected.")),
+    "cancel": (services.cancel, _l("The registration has been cancelled.")),
+    "promote": (services.move_from_waitlist, _l("The person has been moved from the waitlist.")),
+}
+
+
+def _acted(message):
+    def success(promoted):
+        if isinstance(promoted, list) and promoted:
+            return _("%(done)s %(n)d people moved from the waitlist.", done=message, n=len(promoted))
+        return message
+    return success
+
+
+@bp.route("/registrations/<int:registration_id>/<action>", methods=["POST"])
+@event_view("registrations.edit")
+def act(event, registration_id, action):
+    registration = of_event(Registration, registration_id, event)
+    if action not in ACTIONS:
+        abort(404)
+    function, message = ACTIONS[action]
+    perform(lambda: function(registration, actor=current_user), _acted(message))
+    back = safe_next(request.form.get("back"))
+    return redirect(back if back and back.startswith("/manage/") else
+                    url_for("dashboard.registration", slug=event.slug, registration_id=registration.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@event_view("registrations.import")
+def import_upload(event):
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        done = perform(lambda: csvio.upload(event, form.file.data.filename, form.file.data.read(), actor=current_user),
+                       form=form, field="file")
+        if done:
+            return redirect(url_for("backoffice.import_preview", slug=event.slug, batch_id=done.value.id))
+    return render_form("registration/backoffice/import.html", event=event, form=form)
+
+
+def _mapping_from_request(header):
+    mapping = {}
+    for target in csvio.TARGETS:
+        value = request.form.get(f"map_{target}", "")
+        if value.isdigit() and int(value) < len(header):
+            mapping[target] = int(value)
+    return mapping
+
+
+@bp.route("/import/<int:batch_id>", methods=["GET", "POST"])
+@event_view("registrations.import")
+def import_preview(event, batch_id):
+    batch = of_event(ImportBatch, batch_id, event)
+    if batch.status == "imported":
+        return render_template("registration/backoffice/import_done.html", event=event, batch=batch)
+    header = csvio.header_of(batch)
+    mapping = {k: int(v) for k, v in (batch.mapping or {}).items()}
+    if request.method == "POST":
+        mapping = _mapping_from_request(header)
+        if request.form.get("confirm") == "1":
+            if perform(lambda: csvio.run(event, batch, mapping, actor=current_user), _("The import is done.")):
+                return redirect(url_for("backoffice.import_preview", slug=event.slug, batch_id=batch.id))
+        else:
+            perform(lambda: csvio.remember_mapping(batch, mapping))
+    analysis, error = csvio.preview(event, batch, mapping)
+    return render_template("registration/backoffice/import_preview.html", event=event, batch=batch,
+                           header=header, mapping=mapping, targets=csvio.TARGETS, analysis=analysis,
+                           error=error, form=ActionForm()), 400 if error else 200
+
+
+@bp.route("/lookup")
+@event_view("registrations.lookup")
+def lookup(event):
+    """Door staff: find one person by name or mobile. Shows only the people who match."""
+    q = (request.args.get("q") or "").strip()[:50]
+    items = []
+    if len(q) >= 2:
+        items, _total = queries.page(event, queries.Filters(q=q, sort="name"), 1, 20)
+    return render_template("registration/backoffice/lookup.html", event=event, q=q, items=items,
+                           categories=CATEGORIES, statuses=STATUSES)
