@@ -111,3 +111,43 @@ def utc(*args):
 @pytest.fixture
 def soon():
     return datetime.now(timezone.utc) + timedelta(days=30)
+
+
+REDIS_URL = os.environ.get("EVENTOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_answers(url) -> bool:
+    import redis
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis database for tests that need one (EVENTOPS_TEST_REDIS_URL, by default database 15
+    on 127.0.0.1:6379). Started the way this machine kind starts it when it does not answer."""
+    if not _redis_answers(REDIS_URL):
+        import subprocess
+        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+                        "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+                        "--logfile", "/var/log/redis/ci.log"], check=False, capture_output=True)
+        import time
+        for _ in range(50):
+            if _redis_answers(REDIS_URL):
+                break
+            time.sleep(0.1)
+    if not _redis_answers(REDIS_URL):
+        pytest.fail(f"Redis does not answer at {REDIS_URL}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def clean_redis(redis_url):
+    """The test's Redis database, emptied before and after the test (FLUSHDB of that database only)."""
+    import redis
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield redis_url
+    client.flushdb()
