@@ -13,6 +13,7 @@ from ..registration import queries
 from ..registration import services as registrations
 from ..registration.forms import form_data, form_to_data, registration_form_class
 from ..registration.models import Registration
+from . import audit
 
 bp = Blueprint("dashboard", __name__)
 
@@ -65,3 +66,11 @@ def registration(event, registration_id):
                        check_ins=checkin.check_ins_of(registration), form=form, action_form=ActionForm(),
                        questions={str(q.id): q for q in event.questions},
                        organisations=organisations.suggestions())
+
+
+@bp.route("/manage/<slug>/audit")
+@event_view("event.manage")
+def audit_log(event):
+    """Every change organizers and staff made, in words: who, what, which object, before and after."""
+    entries = audit.entries_page(event, page=request.args.get("page", 1, type=int))
+    return render_form("dashboard/audit.html", event=event, entries=entries, lines=audit.readable(entries.items, event))

@@ -13,7 +13,8 @@ from ..accounts.models import EVENT_ROLES, ROLE_ORGANIZER, EventRole
 from ..core import audit
 from ..core.db import lock_row
 from ..core.errors import DomainError, InvalidInput
-from ..core.models import AuditEntry, MailMessage
+from ..core.timeutil import to_zone
+from ..core.models import MailMessage
 from ..extensions import db
 from .models import CATEGORIES, DEFAULT_TAGS, QUESTION_KINDS, CategoryCapacity, Event, Question
 from .signals import capacity_changed
@@ -119,14 +120,21 @@ def _apply(event, data):
         event.category_capacities.append(CategoryCapacity(category=category, capacity=value))
 
 
+DESCRIBED = ("slug", "name_zh", "name_en", "venue_zh", "venue_en", "description_zh", "description_en", "timezone",
+             "starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "capacity",
+             "requires_approval", "auto_promote", "published", "signing_requires_confirmation", "interest_tags")
+
+
 def _describe(event):
-    return {"slug": event.slug, "name_zh": event.name_zh, "name_en": event.name_en,
-            "capacity": event.capacity, "requires_approval": event.requires_approval,
-            "category_capacities": {c.category: c.capacity for c in event.category_capacities},
-            "starts_at": event.starts_at.isoformat() if event.starts_at else None,
-            "ends_at": event.ends_at.isoformat() if event.ends_at else None,
-            "registration_opens_at": event.registration_opens_at.isoformat() if event.registration_opens_at else None,
-            "registration_closes_at": event.registration_closes_at.isoformat() if event.registration_closes_at else None}
+    """Every setting an organizer can change, as the audit log shows it (times in the event's zone)."""
+    out = {}
+    for name in DESCRIBED:
+        value = getattr(event, name)
+        if isinstance(value, datetime):
+            value = to_zone(value, event.timezone).strftime("%Y-%m-%d %H:%M")
+        out[name] = list(value) if isinstance(value, list) else value
+    out["category_capacities"] = {c.category: c.capacity for c in event.category_capacities}
+    return out
 
 
 def add_question(event, *, label_zh, label_en="", kind="text", options=(), required=False, actor) -> Question:
@@ -198,13 +206,6 @@ def events_for(user) -> list[Event]:
 def team_of(event) -> list[EventRole]:
     return list(db.session.scalars(select(EventRole).where(EventRole.event_id == event.id)
                                    .order_by(EventRole.role, EventRole.id)))
-
-
-def audit_entries(event, *, page=1, per_page=100):
-    """A page of the event's audit log, newest first."""
-    return db.paginate(select(AuditEntry).where(AuditEntry.event_id == event.id)
-                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
-                       page=max(page or 1, 1), per_page=per_page, error_out=False)
 
 
 def outbox_of(event, *, page=1, per_page=50):

@@ -142,13 +142,6 @@ def revoke(event, grant_id):
     return redirect(url_for("events.team", slug=event.slug))
 
 
-@bp.route("/manage/<slug>/audit")
-@event_view("event.manage")
-def audit_log(event):
-    return render_template("events/audit.html", event=event,
-                           entries=services.audit_entries(event, page=request.args.get("page", 1, type=int)))
-
-
 @bp.route("/manage/<slug>/outbox")
 @event_view("event.manage")
 def outbox(event):
