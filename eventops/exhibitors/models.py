@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime
@@ -46,10 +46,34 @@ class ExhibitorProfile(db.Model):
 
     organisation = relationship("Organisation", lazy="joined")
     event = relationship("Event")
+    #: the edit waiting for review, if any (only a published profile has one)
+    pending = relationship("ProfileRevision", uselist=False, viewonly=True,
+                           primaryjoin="and_(ProfileRevision.profile_id == ExhibitorProfile.id, "
+                                       "ProfileRevision.status == 'submitted')")
 
     @property
     def status_label(self):
         return PROFILE_STATUSES.get(self.status, self.status)
+
+
+class ProfileRevision(db.Model):
+    """An edit of a published profile, waiting for review. The public page keeps showing the
+    published version until an organizer publishes this one (its fields are then copied over)."""
+
+    __tablename__ = "profile_revisions"
+    __table_args__ = (Index("ix_profile_revisions_profile", "profile_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("exhibitor_profiles.id", ondelete="CASCADE"))
+    #: the edited fields: the text fields, specialties and tags
+    data = mapped_column(JSON, nullable=False, default=dict)
+    #: submitted (waiting for review), published (copied into the profile), rejected
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    review_note: Mapped[str] = mapped_column(String(500), default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at = mapped_column(UTCDateTime)
 
 
 class Upload(db.Model):
@@ -93,6 +117,29 @@ class Booth(db.Model):
     @property
     def zone_label(self):
         return ZONES.get(self.zone, self.zone)
+
+
+#: The database refuses two booths of one event on the same floor space (touching edges are fine):
+#: an exclusion constraint on PostgreSQL, triggers on SQLite. The migration writes the same out.
+BOOTH_OVERLAP_DDL = {
+    "postgresql": [
+        "CREATE EXTENSION IF NOT EXISTS btree_gist",
+        """ALTER TABLE booths ADD CONSTRAINT booths_no_overlap EXCLUDE USING gist (
+             event_id WITH =, numrange(x::numeric, (x + width)::numeric) WITH &&,
+             numrange(y::numeric, (y + depth)::numeric) WITH &&)""",
+    ],
+    "sqlite": [
+        f"""CREATE TRIGGER booths_no_overlap_{when} BEFORE {what} ON booths
+            WHEN EXISTS (SELECT 1 FROM booths b WHERE b.event_id = NEW.event_id AND b.id IS NOT NEW.id
+                         AND b.x < NEW.x + NEW.width AND NEW.x < b.x + b.width
+                         AND b.y < NEW.y + NEW.depth AND NEW.y < b.y + b.depth)
+            BEGIN SELECT RAISE(ABORT, 'booths overlap'); END"""
+        for when, what in (("insert", "INSERT"), ("update", "UPDATE OF x, y, width, depth, event_id"))
+    ],
+}
+for _dialect, _statements in BOOTH_OVERLAP_DDL.items():
+    for _statement in _statements:
+        event.listen(Booth.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 class BoothApplication(db.Model):

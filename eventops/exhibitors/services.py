@@ -4,12 +4,14 @@ import hashlib
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..accounts import services as accounts
 from ..accounts.models import OrganisationManager
 from ..badges import services as badges
 from ..core import audit
-from ..core.db import contains
+from ..core.db import contains, lock_row
 from ..core.errors import DomainError, InvalidInput
 from ..core.timeutil import now_utc
 from ..extensions import db
@@ -17,7 +19,7 @@ from ..organisations import services as organisations
 from ..organisations.models import Organisation
 from ..registration.models import STATUS_CANCELLED, Registration
 from ..registration.validation import clean_text
-from .models import (ZONES, Booth, BoothApplication, ExhibitorProfile, Lead,
+from .models import (ZONES, Booth, BoothApplication, ExhibitorProfile, Lead, ProfileRevision,
                      PrincipalInvestigator, Upload)
 
 MAX_LOGO = 2 * 1024 * 1024
@@ -113,22 +115,50 @@ def _index(profile):
     profile.search_text = fold(" ".join(parts))
 
 
-def update_profile(profile, data: dict, *, actor, submit=False) -> ExhibitorProfile:
-    """Save the manager's edits. Any change to a published profile sends it back for review:
-    nothing unreviewed is public."""
-    errors = {}
+def _clean(data: dict) -> dict:
+    errors, out = {}, {}
     for name in TEXT_FIELDS:
         value = (data.get(name) or "").strip()
         if len(value) > 5000:
             errors[name] = _("At most %(n)d characters.", n=5000)
-        setattr(profile, name, value)
-    profile.specialties = _list(data.get("specialties"))
-    profile.tags = _list(data.get("tags"))
+        out[name] = value
     if errors:
         raise InvalidInput(errors)
+    out["specialties"] = _list(data.get("specialties"))
+    out["tags"] = _list(data.get("tags"))
+    return out
+
+
+def _apply(profile, data: dict):
+    for name, value in data.items():
+        setattr(profile, name, value)
     _index(profile)
     profile.updated_at = now_utc()
-    if submit or profile.status == "published":
+
+
+def editable(profile) -> dict:
+    """What the manager's form shows: their edit waiting for review, else the profile itself."""
+    if profile.pending is not None:
+        return dict(profile.pending.data)
+    return {name: getattr(profile, name) for name in (*TEXT_FIELDS, "specialties", "tags")}
+
+
+def update_profile(profile, data: dict, *, actor, submit=False) -> ExhibitorProfile:
+    """Save the manager's edits. A published profile stays public as it was: the edit becomes a
+    revision waiting for review (nothing unreviewed is public). Before publication, edits go to
+    the profile itself, sent for review when ``submit``."""
+    cleaned = _clean(data)
+    if profile.status == "published":
+        revision = profile.pending or ProfileRevision(profile_id=profile.id, created_by_id=actor.id)
+        revision.data, revision.status, revision.created_at = cleaned, "submitted", now_utc()
+        db.session.add(revision)
+        db.session.flush()
+        db.session.expire(profile, ["pending"])
+        audit.record(actor, "exhibitor.profile.update", profile, event=profile.event,
+                     details={"status": "changes_submitted"})
+        return profile
+    _apply(profile, cleaned)
+    if submit:
         profile.status = "submitted"
     db.session.flush()
     audit.record(actor, "exhibitor.profile.update", profile, event=profile.event, details={"status": profile.status})
@@ -136,15 +166,26 @@ def update_profile(profile, data: dict, *, actor, submit=False) -> ExhibitorProf
 
 
 def review_profile(profile, *, publish: bool, note="", actor) -> ExhibitorProfile:
-    if profile.status not in ("submitted", "published", "rejected"):
+    """Publish the profile (or the edit waiting for review), or return it for changes. Returning an
+    edit of a published profile leaves the published version public."""
+    note = (note or "").strip()[:500]
+    revision = profile.pending
+    if revision is not None:
+        if publish:
+            _apply(profile, revision.data)
+        revision.status = "published" if publish else "rejected"
+        revision.review_note, revision.reviewed_by_id, revision.reviewed_at = note, actor.id, now_utc()
+    elif profile.status not in ("submitted", "published", "rejected"):
         raise ExhibitorError("not_submitted", _("This profile has not been submitted for review."))
-    profile.status = "published" if publish else "rejected"
-    profile.review_note = (note or "").strip()[:500]
+    else:
+        profile.status = "published" if publish else "rejected"
+        _index(profile)
+    profile.review_note = note
     profile.reviewed_by_id, profile.reviewed_at = actor.id, now_utc()
-    _index(profile)
     db.session.flush()
+    db.session.expire(profile, ["pending"])
     audit.record(actor, "exhibitor.profile.publish" if publish else "exhibitor.profile.reject", profile,
-                 event=profile.event, details={"note": profile.review_note})
+                 event=profile.event, details={"note": note})
     return profile
 
 
@@ -248,12 +289,46 @@ def add_booth(event, *, code, zone, x, y, width=3.0, depth=2.0, label="", actor)
         errors["x"] = _("Position and size are metres on the floor plan (0–500; size 0.5–50).")
     if errors:
         raise InvalidInput(errors)
+    lock_row("events", event.id)  # two organizers laying out the corridor at once: one after the other
+    clash = overlapping(event, x, y, width, depth)
+    if clash is not None:
+        raise InvalidInput({"x": _("This space is taken by booth %(code)s.", code=clash.code)})
     booth = Booth(event_id=event.id, code=code, zone=zone, x=x, y=y, width=width, depth=depth,
                   label=(label or "").strip()[:100])
-    db.session.add(booth)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(booth)
+    except IntegrityError:  # the database's own check (exclusion constraint, trigger)
+        raise InvalidInput({"x": _("This space is taken by another booth.")})
     audit.record(actor, "booth.create", booth, event=event, details={"code": code})
     return booth
+
+
+def map_label(name: str, width: float, lines: int = 2) -> list[str]:
+    """A booth's name in at most ``lines`` lines that fit its width on the corridor map (a Chinese
+    character is about 0.5 m wide at the map's text size, a Latin letter or digit half that); the
+    last line ends in … when the name is longer. The full name is the booth's title."""
+    room = max(2.0, (width - 0.5) / 0.5)  # in Chinese-character widths
+    out, line, used = [], "", 0.0
+    for ch in " ".join((name or "").split()):
+        w = 1.0 if ord(ch) > 0x2E7F else 0.55
+        if used + w > room:
+            out.append(line)
+            if len(out) == lines:
+                out[-1] = out[-1][:-1] + "…"
+                return out
+            line, used = "", 0.0
+        line, used = line + ch, used + w
+    if line:
+        out.append(line)
+    return out
+
+
+def overlapping(event, x, y, width, depth) -> Booth | None:
+    """A booth of the event that shares floor space with the rectangle (touching edges do not count)."""
+    return db.session.scalar(select(Booth).where(
+        Booth.event_id == event.id, Booth.x < x + width, Booth.x + Booth.width > x,
+        Booth.y < y + depth, Booth.y + Booth.depth > y).limit(1))
 
 
 def apply_for_booth(profile, *, preferences, zone="", note="", actor) -> BoothApplication:
@@ -368,8 +443,11 @@ def leads_of(profile):
 
 
 def profiles_for_review(event):
-    return db.session.scalars(select(ExhibitorProfile).join(Organisation).where(
-        ExhibitorProfile.event_id == event.id).order_by(ExhibitorProfile.status, Organisation.name)).all()
+    """Every profile of the event, those waiting for review (or with an edit waiting) first."""
+    profiles = db.session.scalars(select(ExhibitorProfile).join(Organisation).where(
+        ExhibitorProfile.event_id == event.id).options(selectinload(ExhibitorProfile.pending))
+        .order_by(Organisation.name)).all()
+    return sorted(profiles, key=lambda p: (p.status != "submitted" and p.pending is None, p.status))
 
 
 def applications(event):

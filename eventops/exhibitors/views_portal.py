@@ -58,14 +58,24 @@ def _render(event, organisation, profile, **forms):
                        leads=services.leads_of(profile), **forms)
 
 
+def _saved(profile):
+    if profile.status == "published":
+        return _("Saved. Your changes go public once organizers have reviewed them; until then the "
+                 "public page shows the published profile.")
+    if profile.status == "submitted":
+        return _("Saved. Organizers review the profile before it is public.")
+    return _("Saved as a draft.")
+
+
 def _back(event, organisation):
     return redirect(url_for("portal.organisation", slug=event.slug, org_id=organisation.id))
 
 
 def _profile_form(profile):
-    form = ProfileForm(formdata=None, obj=profile)
-    form.specialties.data = "\n".join(profile.specialties)
-    form.tags.data = "\n".join(profile.tags)
+    data = services.editable(profile)
+    form = ProfileForm(formdata=None, data=data)
+    form.specialties.data = "\n".join(data["specialties"])
+    form.tags.data = "\n".join(data["tags"])
     return form
 
 
@@ -85,8 +95,7 @@ def save_profile(event, organisation, profile):
         data["specialties"] = (form.specialties.data or "").splitlines()
         data["tags"] = (form.tags.data or "").splitlines()
         if perform(lambda: services.update_profile(profile, data, actor=current_user, submit=form.submit_for_review.data),
-                   lambda saved: _("Saved. Organizers review the profile before it is public.")
-                   if saved.status == "submitted" else _("Saved as a draft."), form=form):
+                   _saved, form=form):
             return _back(event, organisation)
     return _render(event, organisation, profile, profile_form=form)
 

@@ -15,6 +15,11 @@ from .models import Demand, PrincipalInvestigator, Upload
 bp = Blueprint("exhibitors", __name__, url_prefix="/e/<slug>")
 
 
+@bp.app_template_filter("map_label")
+def map_label(name, width):
+    return services.map_label(name, width)
+
+
 def floor_plan(booths):
     """The SVG viewBox (metres) that holds every booth, with a margin."""
     if not booths:

@@ -33,12 +33,54 @@ def test_hostile_search_input_is_harmless(showcase):
     assert services.search_profiles(showcase["event"], q="\x00")[1] == 3  # nothing left to search for: everyone
 
 
-def test_editing_a_published_profile_sends_it_back_for_review(showcase):
-    profile = showcase["profiles"]["广东省中医院"]
-    services.update_profile(profile, {"summary_zh": "新的介绍"}, actor=showcase["managers"]["广东省中医院"])
+def test_editing_a_published_profile_keeps_it_public_until_the_edit_is_reviewed(showcase, organizer):
+    event, profile = showcase["event"], showcase["profiles"]["广东省中医院"]
+    manager = showcase["managers"]["广东省中医院"]
+    services.update_profile(profile, {"summary_zh": "新的介绍", "specialties": ["肿瘤科"]}, actor=manager)
     db.session.commit()
-    assert profile.status == "submitted"
-    assert services.published_profile(showcase["event"], profile.id) is None
+    public = services.published_profile(event, profile.id)
+    assert public is not None and public.summary_zh == "国家中医临床研究基地，院内制剂转化"
+    assert profile.pending.data["summary_zh"] == "新的介绍"
+    assert services.editable(profile)["summary_zh"] == "新的介绍"  # the manager keeps editing their version
+    assert [p.organisation.name for p in services.search_profiles(event, q="新的介绍")[0]] == []
+    # a second edit replaces the waiting one; returning it leaves the published version public
+    services.update_profile(profile, {"summary_zh": "再改一次"}, actor=manager)
+    services.review_profile(profile, publish=False, note="请补充资质", actor=organizer)
+    db.session.commit()
+    assert profile.pending is None and services.published_profile(event, profile.id).summary_zh.startswith("国家中医")
+    # published: the new text is public, and found
+    services.update_profile(profile, {"summary_zh": "新的介绍"}, actor=manager)
+    services.review_profile(profile, publish=True, actor=organizer)
+    db.session.commit()
+    assert services.published_profile(event, profile.id).summary_zh == "新的介绍"
+    assert [p.organisation.name for p in services.search_profiles(event, q="新的介绍")[0]] == ["广东省中医院"]
+
+
+def test_booths_never_share_floor_space(showcase, organizer):
+    event = showcase["event"]  # H01 at x 0-3, H02 at 3.5-6.5, all 2 m deep at y 0
+    with pytest.raises(InvalidInput) as exc:
+        services.add_booth(event, code="X01", zone="companies", x=1, y=1, actor=organizer)
+    assert "H01" in exc.value.errors["x"]
+    db.session.rollback()
+    touching = services.add_booth(event, code="X02", zone="companies", x=0, y=2, actor=organizer)
+    db.session.commit()
+    assert touching.id
+
+
+def test_the_database_refuses_overlapping_booths_too(showcase, organizer):
+    from sqlalchemy.exc import IntegrityError
+
+    from eventops.exhibitors.models import Booth
+    db.session.add(Booth(event_id=showcase["event"].id, code="Z01", zone="companies", x=2, y=1, width=3, depth=2))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_map_labels_fit_two_lines_and_say_when_cut():
+    assert services.map_label("中山大学附属第一医院", 3) == ["中山大学附", "属第一医院"]
+    assert services.map_label("广州医科大学附属第二医院", 3) == ["广州医科大", "学附属第…"]
+    assert services.map_label("BeiGene", 3) == ["BeiGene"]
 
 
 def test_uploads_are_checked_by_content(showcase):

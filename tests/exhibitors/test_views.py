@@ -38,7 +38,11 @@ def test_managers_edit_only_their_own_organisation(client, showcase):
                            data={"summary_zh": "更新", "specialties": "肿瘤科\n心内科", "submit_for_review": "y"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert mine.status == "submitted" and mine.specialties == ["肿瘤科", "心内科"]
+    # published before: it stays public as it was, the edit waits for review
+    assert mine.status == "published" and mine.pending.data["specialties"] == ["肿瘤科", "心内科"]
+    page = client.get(f"/exhibitor/{event.slug}/{mine.organisation_id}/").get_data(as_text=True)
+    assert 'id="pending-changes"' in page and "心内科" in page
+    assert "更新" not in client.get(f"/e/{event.slug}/exhibitors/{mine.id}").get_data(as_text=True)
 
 
 def test_uploads_through_the_portal_and_served_safely(client, showcase, organizer):
