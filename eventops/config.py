@@ -55,6 +55,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     FAILED_SCAN_LIMIT = os.environ.get("EVENTOPS_FAILED_SCAN_LIMIT", "30 per minute")
+    #: the secret that keys the ledger's HMAC chain and checkpoints; kept outside the database
+    LEDGER_KEY = os.environ.get("EVENTOPS_LEDGER_KEY")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("EVENTOPS_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
     SMTP_HOST = os.environ.get("EVENTOPS_SMTP_HOST")
     SMTP_PORT = int(os.environ.get("EVENTOPS_SMTP_PORT", "587"))
@@ -86,3 +88,4 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = None
     BASE_URL = "http://localhost"
+    LEDGER_KEY = "test-ledger-key"

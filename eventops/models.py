@@ -8,6 +8,6 @@ from .exhibitors.models import (Booth, BoothApplication, Demand, ExhibitorProfil
                                 Notice, PrincipalInvestigator, Recommendation, Upload)
 from .meetings.models import (Availability, Broker, Meeting, MeetingRequest, MeetingSeat,  # noqa: F401
                               MeetingSlot, NegotiationTable, ProgrammeSession)
-from .ledger.models import LedgerEntry, LedgerHead, LedgerTotal, SigningSession  # noqa: F401
+from .ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerTotal, SigningSession  # noqa: F401
 from .organisations.models import Organisation  # noqa: F401
 from .registration.models import ImportBatch, Registration  # noqa: F401

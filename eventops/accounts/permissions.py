@@ -18,7 +18,7 @@ PERMISSIONS = {
     "badges.print": {ROLE_ORGANIZER},
     "ledger.view": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
     "ledger.record": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
-    "ledger.export": {ROLE_ORGANIZER},
+    "ledger.export": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
     "ledger.manage": {ROLE_ORGANIZER},
 }
 

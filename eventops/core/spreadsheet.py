@@ -1,14 +1,18 @@
 """Cells that spreadsheets show as text (no formula injection), and CSV that Excel reads as UTF-8."""
 import csv
 import io
+import re
+from decimal import Decimal
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def safe_cell(value) -> str:
-    """'=HYPERLINK(...)' becomes "'=HYPERLINK(...)": shown as text, never run."""
+    """'=HYPERLINK(...)' becomes "'=HYPERLINK(...)": shown as text, never run. A plain number
+    (-98400001.00, a reversal's amount) stays a number."""
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_START) and not (isinstance(value, (int, Decimal)) and _NUMBER.match(text)):
         return "'" + text
     return text
 

@@ -19,7 +19,8 @@ def summary_json(event, summary, sessions):
                   "cn": format_cn_units(summary["total_fen"]), "cn_number": number, "cn_unit": unit},
         "contracts": summary["contracts"], "undisclosed": summary["undisclosed"],
         "by_category": [{"category": k, "label": str(CONTRACT_CATEGORIES.get(k, k)), "fen": v["total_fen"],
-                         "cn": format_cn_units(v["total_fen"]), "contracts": v["contracts"]}
+                         "cn": format_cn_units(v["total_fen"]), "contracts": v["contracts"],
+                         "undisclosed": v["undisclosed"]}
                         for k, v in sorted(summary["by_category"].items(), key=lambda kv: -kv[1]["total_fen"])],
         "by_session": [{"session": sessions.get(k, ""), "fen": v["total_fen"], "cn": format_cn_units(v["total_fen"]),
                         "contracts": v["contracts"]} for k, v in summary["by_session"].items()],

@@ -1,5 +1,17 @@
-"""The hash chain: each entry's hash covers its content and the hash before it."""
+"""The chains that make the ledger tamper-evident.
+
+- ``hash``: SHA-256 over an entry's content and the hash before it. Anyone can recompute it, so it
+  finds accidents and edits by someone who did not bother to recompute the chain.
+- ``mac``: HMAC-SHA256 of the same content and the mac before it, keyed by a secret kept outside
+  the database (``EVENTOPS_LEDGER_KEY``). An insider with full access to the tables cannot forge
+  or change an entry without the key. (Entries recorded before a key was set have no mac.)
+- Checkpoints (``LedgerCheckpoint``): the chain's end (sequence number and hash) at a moment that
+  matters — a signing session closes, the press summary is printed — kept outside the ledger
+  tables, signed with the key, logged, and printed on the press PDF. Cutting the tail off the
+  ledger and rewriting its head leaves a checkpoint that points past the end.
+"""
 import hashlib
+import hmac
 import json
 
 GENESIS = "0" * 64
@@ -22,6 +34,24 @@ def payload(entry) -> dict:
     }
 
 
+def _body(entry) -> bytes:
+    return json.dumps(payload(entry), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
 def entry_hash(prev_hash: str, entry) -> str:
-    body = json.dumps(payload(entry), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + _body(entry)).hexdigest()
+
+
+def entry_mac(key: str, prev: str, entry) -> str:
+    """The keyed link: ``prev`` is the mac of the entry before (or its hash, for the first keyed
+    entry after unkeyed ones, or GENESIS)."""
+    return hmac.new(key.encode("utf-8"), prev.encode("ascii") + b"\n" + _body(entry), hashlib.sha256).hexdigest()
+
+
+def checkpoint_mac(key: str, event_id: int, seq: int, entry_hash_: str) -> str:
+    message = f"checkpoint:{event_id}:{seq}:{entry_hash_}".encode("ascii")
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and hmac.compare_digest(a, b)

@@ -18,7 +18,7 @@ class ContractForm(FlaskForm):
     #: one per form shown: a double click or a retried submission records one entry
     idempotency_key = HiddenField(default=new_key)
     title = StringField(_l("Contract title"), validators=[DataRequired(_l("Please enter the contract's title.")), Length(max=300)])
-    category = SelectField(_l("Category"), choices=list(CONTRACT_CATEGORIES.items()))
+    category = SelectField(_l("Contract type"), choices=list(CONTRACT_CATEGORIES.items()))
     session_id = SelectField(_l("Signing session"), coerce=int, validate_choice=False)
     amount = StringField(_l("Amount in yuan (two decimals at most)"), validators=[Length(max=40)])
     undisclosed = BooleanField(_l("The amount is undisclosed (counted, but outside the total)"))

@@ -32,6 +32,8 @@ class SigningSession(db.Model):
     room: Mapped[str] = mapped_column(String(200), default="")
     starts_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    #: when the session's signing was declared finished (a checkpoint is written then)
+    closed_at = mapped_column(UTCDateTime)
 
 
 class LedgerEntry(db.Model):
@@ -74,6 +76,9 @@ class LedgerEntry(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: HMAC of the content and the mac before, keyed by EVENTOPS_LEDGER_KEY (chain.py); None when
+    #: the entry was recorded without a key
+    mac: Mapped[str | None] = mapped_column(String(64))
 
     session = relationship("SigningSession")
     target = relationship("LedgerEntry", remote_side="LedgerEntry.id")
@@ -92,6 +97,8 @@ class LedgerHead(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    #: the last entry's mac (None until an entry is recorded with the ledger key)
+    last_mac: Mapped[str | None] = mapped_column(String(64))
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     contracts: Mapped[int] = mapped_column(Integer, default=0)
     undisclosed: Mapped[int] = mapped_column(Integer, default=0)
@@ -114,4 +121,27 @@ class LedgerTotal(db.Model):
     undisclosed: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LedgerCheckpoint(db.Model):
+    """The ledger's end (sequence number and entry hash) at a moment that matters, kept outside
+    the ledger tables and signed with the ledger key: ``ledger verify`` fails when the chain no
+    longer reaches a checkpoint (a truncated tail). Only ever inserted."""
+
+    __tablename__ = "ledger_checkpoints"
+    __table_args__ = (Index("ix_ledger_checkpoints_event_seq", "event_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"))
+    seq: Mapped[int] = mapped_column(Integer)
+    #: the hash of entry ``seq`` (GENESIS for an empty ledger)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    #: chain.checkpoint_mac with the ledger key; None when no key was set
+    mac: Mapped[str | None] = mapped_column(String(64))
+    #: session_closed, press_summary
+    reason: Mapped[str] = mapped_column(String(32))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("signing_sessions.id", ondelete="RESTRICT"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
 append_only(LedgerEntry.__table__, "ledger_entries")
+append_only(LedgerCheckpoint.__table__, "ledger_checkpoints")

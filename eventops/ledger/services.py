@@ -1,10 +1,14 @@
 """Ledger rules. Every append takes the lock on the event's ledger head, so entries get gapless
 sequence numbers, the chain never forks and the running totals move in step with the entries.
-Services flush; the caller commits once."""
+Each entry is chained twice (chain.py): by hash, and by an HMAC keyed with EVENTOPS_LEDGER_KEY;
+checkpoints of the chain's end are written when a signing session closes and when the press
+summary is printed. Services flush; the caller commits once."""
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,10 +23,15 @@ from ..organisations.models import Organisation
 from ..organisations.services import clean_name, name_key
 from ..registration.queries import event_organisations
 from . import chain
-from .models import (CONTRACT_CATEGORIES, KIND_CONFIRMATION, KIND_RECORD, KIND_REVERSAL, LedgerEntry,
-                     LedgerHead, LedgerTotal, SigningSession)
+from .models import (CONTRACT_CATEGORIES, KIND_CONFIRMATION, KIND_RECORD, KIND_REVERSAL, LedgerCheckpoint,
+                     LedgerEntry, LedgerHead, LedgerTotal, SigningSession)
 
 KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+log = logging.getLogger(__name__)
+
+
+def _ledger_key() -> str | None:
+    return current_app.config.get("LEDGER_KEY") or None
 
 
 class LedgerError(DomainError):
@@ -53,6 +62,39 @@ def add_session(event, *, name_zh, name_en="", room="", starts_at=None, actor) -
     db.session.flush()
     audit.record(actor, "signing_session.create", session, event=event, details={"name": session.name_zh})
     return session
+
+
+def close_session(event, session, *, actor) -> LedgerCheckpoint:
+    """A signing session is over: no new contracts are recorded into it (corrections still are),
+    and the ledger's end is written down as a checkpoint."""
+    if session.event_id != event.id:
+        raise LedgerError("not_found", _("No such signing session in this event."), status=404)
+    if session.closed_at is not None:
+        raise LedgerError("closed", _("This signing session is already closed."), status=409)
+    head = _lock_head(event)
+    session.closed_at = now_utc()
+    audit.record(actor, "signing_session.close", session, event=event, details={"name": session.name_zh})
+    return checkpoint(event, head, reason="session_closed", session=session, actor=actor)
+
+
+def checkpoint(event, head=None, *, reason, session=None, actor=None) -> LedgerCheckpoint:
+    """Write the chain's end down outside the ledger tables (and in the log): a later truncation
+    of the tail cannot go unnoticed. Takes the head's lock when not given the head."""
+    head = head or _lock_head(event)
+    key = _ledger_key()
+    point = LedgerCheckpoint(event_id=event.id, seq=head.last_seq, entry_hash=head.last_hash, reason=reason,
+                             session_id=getattr(session, "id", None), created_by_id=getattr(actor, "id", None),
+                             created_at=now_utc(),
+                             mac=chain.checkpoint_mac(key, event.id, head.last_seq, head.last_hash) if key else None)
+    db.session.add(point)
+    db.session.flush()
+    log.info("ledger checkpoint: event %s entry %s hash %s (%s)", event.slug, point.seq, point.entry_hash, reason)
+    return point
+
+
+def checkpoints_of(event) -> list[LedgerCheckpoint]:
+    return list(db.session.scalars(select(LedgerCheckpoint).where(LedgerCheckpoint.event_id == event.id)
+                                   .order_by(LedgerCheckpoint.id)))
 
 
 def sessions_of(event) -> list[SigningSession]:
@@ -95,8 +137,11 @@ def _append(event, head, actor, key, **values) -> LedgerEntry:
                         recorded_by_label=actor.email, recorded_at=now_utc(), prev_hash=head.last_hash,
                         idempotency_key=key, **values)
     entry.hash = chain.entry_hash(entry.prev_hash, entry)
+    secret = _ledger_key()
+    if secret:
+        entry.mac = chain.entry_mac(secret, head.last_mac or head.last_hash, entry)
     db.session.add(entry)
-    head.last_seq, head.last_hash, head.updated_at = entry.seq, entry.hash, entry.recorded_at
+    head.last_seq, head.last_hash, head.last_mac, head.updated_at = entry.seq, entry.hash, entry.mac, entry.recorded_at
     db.session.flush()
     return entry
 
@@ -119,7 +164,7 @@ def _count(head, record: LedgerEntry, sign: int):
     db.session.flush()
 
 
-def _clean(event, data: ContractData) -> dict:
+def _clean(event, data: ContractData, *, correcting: bool = False) -> dict:
     errors = {}
     title = " ".join((data.title or "").split())
     if not title:
@@ -139,6 +184,8 @@ def _clean(event, data: ContractData) -> dict:
     session = db.session.get(SigningSession, data.session_id) if isinstance(data.session_id, int) else None
     if session is None or session.event_id != event.id:
         errors["session_id"] = _("Please choose the signing session.")
+    elif session.closed_at is not None and not correcting:
+        errors["session_id"] = _("This signing session is closed: record the contract in an open session.")
     known = {name_key(o.name): o for o in event_organisations(event)}
     parties, seen = [], set()
     for raw in data.parties or []:
@@ -222,7 +269,7 @@ def correct(event, entry_id: int, data: ContractData, *, actor, key: str, reason
     head, existing = _begin(event, key)
     if existing is not None:
         return existing, False
-    values = _clean(event, data)
+    values = _clean(event, data, correcting=True)
     target = _record_of(event, entry_id)
     if _follow_up(target, KIND_REVERSAL) is not None:
         raise LedgerError("already_reversed", _("This entry has already been reversed."), status=409)
@@ -364,10 +411,13 @@ def recompute(event) -> dict:
     return out
 
 
-def verify(event) -> list[str]:
-    """Every problem found in the event's chain and totals; an empty list when all is well."""
+def verify(event, *, known: list[tuple[int, str]] = ()) -> list[str]:
+    """Every problem found in the event's chains, checkpoints and totals; an empty list when all is
+    well. ``known`` are (seq, hash) pairs kept elsewhere (printed on a press summary)."""
     problems = []
-    previous_hash, expected_seq = chain.GENESIS, 1
+    key = _ledger_key()
+    previous_hash, previous_mac, expected_seq, keyed = chain.GENESIS, None, 1, False
+    hashes = {0: chain.GENESIS}
     for entry in all_entries(event):
         if entry.seq != expected_seq:
             problems.append(f"entry {entry.seq}: expected sequence number {expected_seq} (an entry is missing)")
@@ -375,10 +425,36 @@ def verify(event) -> list[str]:
             problems.append(f"entry {entry.seq}: does not follow the entry before it")
         if chain.entry_hash(entry.prev_hash, entry) != entry.hash:
             problems.append(f"entry {entry.seq}: its content was changed after it was recorded")
-        previous_hash, expected_seq = entry.hash, entry.seq + 1
+        if entry.mac is not None:
+            keyed = True
+            if key is None:
+                pass  # reported once below
+            elif not chain.same(chain.entry_mac(key, previous_mac or previous_hash, entry), entry.mac):
+                problems.append(f"entry {entry.seq}: its keyed mac is wrong (changed, forged or out of place)")
+        elif keyed:
+            problems.append(f"entry {entry.seq}: recorded without the ledger key after keyed entries (forged)")
+        previous_hash, previous_mac, expected_seq = entry.hash, entry.mac, entry.seq + 1
+        hashes[entry.seq] = entry.hash
+    last_seq = expected_seq - 1
+    if keyed and key is None:
+        problems.append("the ledger is keyed but EVENTOPS_LEDGER_KEY is not set: its macs cannot be checked")
+    for point in checkpoints_of(event):
+        if point.mac is not None and key is not None and not chain.same(
+                chain.checkpoint_mac(key, event.id, point.seq, point.entry_hash), point.mac):
+            problems.append(f"checkpoint {point.id}: it was changed after it was written")
+        elif point.seq > last_seq:
+            problems.append(f"checkpoint {point.id} ({point.reason}) saw entry {point.seq}, but the ledger ends "
+                            f"at entry {last_seq}: entries were removed from its end")
+        elif hashes.get(point.seq) != point.entry_hash:
+            problems.append(f"checkpoint {point.id}: entry {point.seq} is not the entry it saw")
+    for seq, entry_hash in known:
+        if seq > last_seq:
+            problems.append(f"the ledger ends at entry {last_seq}, but entry {seq} was printed: entries were removed")
+        elif not hashes.get(seq, "").startswith(entry_hash.lower()):
+            problems.append(f"entry {seq} is not the entry printed with hash {entry_hash}")
     head = head_of(event)
     if head is not None:
-        if head.last_seq != expected_seq - 1 or head.last_hash != previous_hash:
+        if head.last_seq != last_seq or head.last_hash != previous_hash:
             problems.append("the ledger's end does not match its last entry (entries were removed)")
         computed = recompute(event)
         if (head.total_fen, head.contracts, head.undisclosed) != (

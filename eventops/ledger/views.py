@@ -5,12 +5,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.forms import ActionForm
 from ..core.timeutil import local_to_utc, now_utc, to_zone
 from ..core.views import can, download, event_view, of_event, perform, render_form
 from ..registration.queries import event_organisations
 from . import reports, services
 from .forms import PARTY_FIELDS, ConfirmForm, ContractForm, ReverseForm, SessionForm
-from .models import KIND_RECORD, LedgerEntry
+from .models import KIND_RECORD, LedgerEntry, SigningSession
 
 bp = Blueprint("ledger", __name__)
 
@@ -123,6 +124,15 @@ def correct(event, entry_id):
                        organisations=event_organisations(event))
 
 
+@bp.route("/manage/<slug>/signings/sessions/<int:session_id>/close", methods=["POST"])
+@event_view("ledger.manage")
+def close_session(event, session_id):
+    session = of_event(SigningSession, session_id, event)
+    perform(lambda: services.close_session(event, session, actor=current_user),
+            lambda point: _("The session is closed; the ledger's end (entry %(seq)d) is written down.", seq=point.seq))
+    return redirect(url_for("ledger.sessions", slug=event.slug))
+
+
 @bp.route("/manage/<slug>/signings/sessions", methods=["GET", "POST"])
 @event_view("ledger.manage")
 def sessions(event):
@@ -134,7 +144,8 @@ def sessions(event):
                 actor=current_user),
             _("The signing session has been added."), form=form):
         return redirect(url_for("ledger.sessions", slug=event.slug))
-    return render_form("ledger/sessions.html", event=event, form=form, sessions=services.sessions_of(event))
+    return render_form("ledger/sessions.html", event=event, form=form, sessions=services.sessions_of(event),
+                       checkpoints=services.checkpoints_of(event), action_form=ActionForm())
 
 
 def _export_data(event):
@@ -158,8 +169,10 @@ def export_xlsx(event):
 @bp.route("/manage/<slug>/signings/press.pdf")
 @event_view("ledger.export")
 def press_pdf(event):
+    # what is printed is remembered: a checkpoint of the ledger's end, printed at the foot
+    point = perform(lambda: services.checkpoint(event, reason="press_summary", actor=current_user)).value
     body = reports.press_pdf(event, services.summary(event), services.session_names(event),
-                             services.by_organisation_type(event, "hospital"), now_utc())
+                             services.by_organisation_type(event, "hospital"), now_utc(), checkpoint=point)
     return download(body, f"{event.slug}-signings.pdf", inline=True)
 
 

@@ -38,9 +38,12 @@
     text("total-unit", data.total.cn_unit);
     text("total-exact", data.total.yuan + " 元");
     text("contracts", data.contracts);
-    list("by-category", data.by_category, function (c) { return li([["span", c.label], ["b", c.cn]]); });
+    list("by-category", data.by_category, function (c) {
+      // a contract type whose contracts are all undisclosed has no amount, not "0 yuan"
+      return li([["span", c.label], ["b", c.fen === 0 && c.undisclosed ? undisclosed : c.cn]]);
+    });
     list("latest", data.latest, function (e) {
-      return li([["b", e.title], ["span", e.parties.join(" × ")], ["em", e.amount || undisclosed]]);
+      return li([["b", e.title], ["span", e.parties.join("、")], ["em", e.amount || undisclosed]]);
     });
   }
 

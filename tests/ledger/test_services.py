@@ -135,8 +135,8 @@ def _bypass_triggers(statement):
         db.session.execute(text(statement))
         db.session.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER USER"))
     else:
-        db.session.execute(text("DROP TRIGGER ledger_entries_no_update"))
-        db.session.execute(text("DROP TRIGGER ledger_entries_no_delete"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS ledger_entries_no_update"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS ledger_entries_no_delete"))
         db.session.execute(text(statement))
     db.session.commit()
 
@@ -157,3 +157,114 @@ def test_a_direct_database_edit_is_caught_by_the_chain_check(app, signing, clerk
     assert any(finding in p for p in problems), problems
     result = app.test_cli_runner().invoke(args=["ledger", "verify", "--event", event.slug])
     assert result.exit_code == 1 and finding in result.output
+
+
+def _truncate_and_rewrite_the_head(event, keep):
+    """The insider of the issue: triggers dropped, the tail deleted, head and totals rewritten so
+    that they match the entries that are left."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER USER"))
+    else:
+        db.session.execute(text("DROP TRIGGER IF EXISTS ledger_entries_no_delete"))
+    db.session.execute(text("DELETE FROM ledger_entries WHERE event_id = :e AND seq > :k"), {"e": event.id, "k": keep})
+    last = db.session.execute(text("SELECT hash, mac FROM ledger_entries WHERE event_id = :e AND seq = :k"),
+                              {"e": event.id, "k": keep}).one()
+    computed = ledger.recompute(event)
+    db.session.execute(text("UPDATE ledger_heads SET last_seq = :k, last_hash = :h, last_mac = :m, total_fen = :t, "
+                            "contracts = :c, undisclosed = :u WHERE event_id = :e"),
+                       {"k": keep, "h": last[0], "m": last[1], "t": computed["total_fen"], "c": computed["contracts"],
+                        "u": computed["undisclosed"], "e": event.id})
+    db.session.execute(text("DELETE FROM ledger_totals WHERE event_id = :e"), {"e": event.id})
+    for (session_id, category), (total, contracts, undisclosed) in computed["groups"].items():
+        db.session.execute(text("INSERT INTO ledger_totals (event_id, session_id, category, total_fen, contracts, "
+                                "undisclosed) VALUES (:e, :s, :c, :t, :n, :u)"),
+                           {"e": event.id, "s": session_id, "c": category, "t": total, "n": contracts, "u": undisclosed})
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER USER"))
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_a_truncated_tail_with_rewritten_heads_is_found_by_the_checkpoint(app, signing, clerk, organizer):
+    event, (morning, afternoon) = signing["event"], signing["sessions"]
+    for n in range(1, 6):
+        record(event, contract(morning, f"{n}000.00"), clerk, f"cut-0000{n}")
+    ledger.close_session(event, morning, actor=organizer)  # checkpoint at entry 5
+    db.session.commit()
+    assert ledger.verify(event) == []
+    _truncate_and_rewrite_the_head(event, keep=3)
+    problems = ledger.verify(event)
+    assert any("saw entry 5, but the ledger ends at entry 3" in p for p in problems), problems
+    result = app.test_cli_runner().invoke(args=["ledger", "verify", "--event", event.slug])
+    assert result.exit_code == 1 and "entries were removed" in result.output
+
+
+def test_a_printed_checkpoint_proves_the_tail_even_without_the_table(app, signing, clerk):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    for n in range(1, 4):
+        record(event, contract(morning, f"{n}00.00"), clerk, f"prn-0000{n}")
+    point = ledger.checkpoint(event, reason="press_summary")
+    db.session.commit()
+    printed = f"{point.seq}:{point.entry_hash[:16]}"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["ledger", "verify", "--event", event.slug, "--printed", printed]).exit_code == 0
+    _truncate_and_rewrite_the_head(event, keep=2)
+    result = runner.invoke(args=["ledger", "verify", "--event", event.slug, "--printed", printed])
+    assert result.exit_code == 1 and "entry 3 was printed" in result.output
+    bad = runner.invoke(args=["ledger", "verify", "--event", event.slug, "--printed", "three:abc"])
+    assert bad.exit_code != 0 and "ENTRY:HASH" in bad.output
+
+
+def test_an_entry_rewritten_with_a_recomputed_hash_chain_fails_the_keyed_mac(app, signing, clerk):
+    """Someone who knows the (public) hash recipe rewrites an amount and recomputes every hash
+    after it: the plain chain is whole again, the keyed one is not."""
+    from eventops.ledger import chain
+    event, (morning, _) = signing["event"], signing["sessions"]
+    for n in range(1, 4):
+        record(event, contract(morning, f"{n}000.00"), clerk, f"mac-0000{n}")
+    entries = list(ledger.all_entries(event))
+    assert all(e.mac for e in entries)
+    _bypass_triggers("UPDATE ledger_entries SET amount_fen = 99900000 WHERE seq = 2")
+    db.session.expire_all()
+    previous = chain.GENESIS
+    for entry in ledger.all_entries(event):
+        new_hash = chain.entry_hash(previous, entry)
+        _bypass_triggers(f"UPDATE ledger_entries SET prev_hash = '{previous}', hash = '{new_hash}' WHERE id = {entry.id}")
+        previous = new_hash
+    db.session.expire_all()
+    problems = ledger.verify(event)
+    assert not any("content was changed" in p for p in problems)
+    assert any("entry 2: its keyed mac is wrong" in p for p in problems), problems
+
+
+def test_a_closed_session_takes_no_new_contracts(signing, clerk, organizer):
+    event, (morning, afternoon) = signing["event"], signing["sessions"]
+    entry, _ = record(event, contract(morning), clerk, "cls-00001")
+    ledger.close_session(event, morning, actor=organizer)
+    db.session.commit()
+    with pytest.raises(InvalidInput) as exc:
+        ledger.record(event, contract(morning), actor=clerk, key="cls-00002")
+    assert "session_id" in exc.value.errors
+    db.session.rollback()
+    ledger.correct(event, entry.id, contract(morning, "2000000.00"), actor=clerk, key="cls-00003")  # still allowed
+    db.session.commit()
+    assert ledger.verify(event) == []
+
+
+def test_without_a_key_the_ledger_still_chains_and_says_what_it_cannot_check(app, signing, clerk):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    app.config["LEDGER_KEY"] = None
+    try:
+        record(event, contract(morning), clerk, "nok-00001")
+        assert ledger.all_entries(event).first().mac is None
+        assert ledger.verify(event) == []
+    finally:
+        app.config["LEDGER_KEY"] = "test-ledger-key"
+    record(event, contract(morning), clerk, "nok-00002")  # keyed from here on
+    assert ledger.verify(event) == []
+    app.config["LEDGER_KEY"] = None
+    try:
+        assert any("EVENTOPS_LEDGER_KEY is not set" in p for p in ledger.verify(event))
+    finally:
+        app.config["LEDGER_KEY"] = "test-ledger-key"
+

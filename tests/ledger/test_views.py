@@ -50,9 +50,66 @@ def test_only_organizers_and_clerks_record(app, client, signing):
     assert client.post(f"/manage/{event.slug}/signings/1/reverse").status_code == 403
 
 
-def test_clerks_cannot_export(client, signing, clerk):
+def test_clerks_download_the_exports(client, signing, clerk):
     login(client, clerk)
-    assert client.get(f"/manage/{signing['event'].slug}/signings/ledger.csv").status_code == 403
+    for name in ("ledger.csv", "ledger.xlsx", "press.pdf"):
+        assert client.get(f"/manage/{signing['event'].slug}/signings/{name}").status_code == 200, name
+
+
+def _amounts(rows, column):
+    """Decimal yuan of one column of the CSV rows (header and total row excluded)."""
+    from decimal import Decimal
+    index = rows[0].index(column)
+    return [Decimal(row[index]) for row in rows[1:-1] if row[index] not in ("", "未披露")], rows[-1][index]
+
+
+def test_the_export_amounts_add_up_to_the_live_total(client, signing, clerk):
+    """Reversals carry negative amounts, and a correction is a reversal and a new contract: the
+    amount column sums to the big screen's total, and the total row says so."""
+    from decimal import Decimal
+    event, (morning, afternoon) = signing["event"], signing["sessions"]
+    first, _ = ledger.record(event, contract(morning, "1552900000.50"), actor=clerk, key="sum-00001")
+    second, _ = ledger.record(event, contract(morning, "98400001.00"), actor=clerk, key="sum-00002")
+    ledger.record(event, contract(afternoon, None, undisclosed=True), actor=clerk, key="sum-00003")
+    ledger.reverse(event, second.id, actor=clerk, key="sum-00004", reason="重复登记")
+    ledger.correct(event, first.id, contract(morning, "1552900000.00"), actor=clerk, key="sum-00005",
+                   reason="金额笔误")
+    db.session.commit()
+    login(client, clerk)
+    rows = list(csv.reader(io.StringIO(client.get(f"/manage/{event.slug}/signings/ledger.csv").data.decode("utf-8-sig"))))
+    live = client.get(f"/api/v1/events/{event.slug}/signings/summary").get_json()["total"]["fen"]
+    assert live == 155_290_000_000
+    for column in ("金额（元）", "计入总额（元）"):
+        amounts, total = _amounts(rows, column)
+        assert sum(amounts) * 100 == live and Decimal(total) * 100 == live, column
+    kinds = [row[1] for row in rows[1:-1]]
+    assert kinds.count("冲销") == 2 and all(Decimal(r[5]) < 0 for r in rows[1:-1] if r[1] == "冲销")
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/manage/{event.slug}/signings/ledger.xlsx").data))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[4] == "合同类型"
+    values = [row[5] for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1, values_only=True)]
+    assert round(sum(v for v in values if isinstance(v, (int, float))) * 100) == live
+    assert round([c.value for c in sheet[sheet.max_row]][5] * 100) == live
+
+
+def test_a_confirmation_adds_zero_amount_and_the_counted_column_still_adds_up(app, client, organizer, clerk):
+    from decimal import Decimal
+    from .conftest import make_signing_event
+    signing = make_signing_event(app, organizer, clerk)
+    event, (morning, _) = signing["event"], signing["sessions"]
+    event.signing_requires_confirmation = True
+    db.session.commit()
+    entry, _ = ledger.record(event, contract(morning, "500.00"), actor=clerk, key="cnf-00001")
+    ledger.record(event, contract(morning, "700.00"), actor=clerk, key="cnf-00002")  # never confirmed
+    ledger.confirm(event, entry.id, actor=organizer, key="cnf-00003")
+    db.session.commit()
+    login(client, clerk)
+    rows = list(csv.reader(io.StringIO(client.get(f"/manage/{event.slug}/signings/ledger.csv").data.decode("utf-8-sig"))))
+    confirmation = next(r for r in rows[1:-1] if r[1] == "确认")
+    assert Decimal(confirmation[5]) == 0 and Decimal(confirmation[6]) == Decimal("500.00")
+    counted, total = _amounts(rows, "计入总额（元）")
+    assert sum(counted) == Decimal("500.00") == Decimal(total)
 
 
 def test_reports(app, client, signing, clerk, organizer, tmp_path):
@@ -66,12 +123,12 @@ def test_reports(app, client, signing, clerk, organizer, tmp_path):
 
     text = client.get(f"/manage/{event.slug}/signings/ledger.csv").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert len(rows) == 5
+    assert len(rows) == 6  # header, four entries, the total
     assert all(not cell.startswith("=") for row in rows for cell in row)
 
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/manage/{event.slug}/signings/ledger.xlsx").data))
     sheet = book.active
-    assert sheet.max_row == 5
+    assert sheet.max_row == 6
     assert [c.value for c in sheet[5]][3] == "钇90核药战略合作"
 
     pdf = client.get(f"/manage/{event.slug}/signings/press.pdf")
@@ -81,6 +138,8 @@ def test_reports(app, client, signing, clerk, organizer, tmp_path):
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "1.50亿元" in out and "150,000,000.00" in out
     assert "广东省中医院" in out  # by hospital
+    assert "合同类型" in out and "姓名" not in out and "参会身份" not in out
+    assert "台账检查点" in out  # the ledger's end, printed: flask ledger verify --printed
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert any("TrueType" in line and line.split()[-5:-3] == ["yes", "yes"] for line in fonts.splitlines()), fonts
 
@@ -97,3 +156,22 @@ def test_live_summary_json_and_etag(client, signing, clerk):
     assert unchanged.status_code == 304
     assert client.get(f"/e/{event.slug}/signings/live").status_code == 200
     assert client.get("/api/v1/events/nope/signings/summary").status_code == 404
+
+
+def test_a_contract_type_with_only_undisclosed_amounts_shows_undisclosed(client, signing, clerk):
+    event, (morning, _) = signing["event"], signing["sessions"]
+    ledger.record(event, contract(morning, "150000000.00"), actor=clerk, key="und-00001")
+    ledger.record(event, contract(morning, None, undisclosed=True, category="clinical_trial"), actor=clerk,
+                  key="und-00002")
+    db.session.commit()
+    page = client.get(f"/e/{event.slug}/signings/live").get_data(as_text=True)
+    assert "<span>临床试验</span><b>未披露</b>" in page and "按合同类型" in page
+    data = client.get(f"/api/v1/events/{event.slug}/signings/summary").get_json()
+    trial = next(c for c in data["by_category"] if c["category"] == "clinical_trial")
+    assert trial["fen"] == 0 and trial["undisclosed"] == 1
+
+
+def test_the_contract_form_says_contract_type(client, signing, clerk):
+    login(client, clerk)
+    page = client.get(f"/manage/{signing['event'].slug}/signings/new").get_data(as_text=True)
+    assert "合同类型" in page and "参会身份" not in page
