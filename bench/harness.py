@@ -390,7 +390,7 @@ class Server:
     def command(self) -> str:
         """The command as a report shows it: relative paths, no secret, PORT for the port."""
         env = " ".join(f"{k}={'<random>' if k == 'EVENTOPS_SECRET_KEY' else v}" for k, v in self.env.items()
-                       if k.startswith(("EVENTOPS_", "BENCH_")))
+                       if k.startswith("EVENTOPS_") or k == "BENCH_COUNTER_ROWS")
         where = "" if self.cwd == ROOT else f"cd {self.cwd.relative_to(ROOT)} && "
         return f"{where}{env} {' '.join(self.cmd)}".replace(str(ROOT) + "/", "").replace(f":{self.port}", ":PORT")
 
