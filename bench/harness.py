@@ -585,8 +585,9 @@ def drive(threads, duration, step, *, interval=None, setup=None) -> dict:
                     if step(i, state) is False:
                         early[i] = True
                         break
+                finished[i] = time.perf_counter()
         finally:
-            finished[i] = time.perf_counter()
+            finished[i] = finished[i] or time.perf_counter()
 
     pool = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(threads)]
     for thread in pool:
