@@ -645,6 +645,24 @@ def cumulative(stats, file_end: str, funcs, pick=sum):
     return sum(ct for ct, _ in found), sum(nc for _, nc in found)
 
 
+def short_name(filename: str) -> str:
+    for marker in ("/site-packages/", "/eventops/", "/lib/python"):
+        if marker in filename:
+            rest = filename.split(marker, 1)[1]
+            return "eventops/" + rest if marker == "/eventops/" else rest
+    return filename
+
+
+def hot_spots(stats, top=12, also=None) -> dict:
+    """The functions with the most own time, and the project's (eventops/, and whatever
+    ``also(file, function)`` adds) by cumulative time: seconds and calls over the whole profile."""
+    rows = [{"func": f"{short_name(file)}:{line}({fn})", "ncalls": nc, "tottime": tt, "cumtime": ct,
+             "project": ("/eventops/" in file and "/bench/" not in file) or bool(also and also(file, fn))}
+            for (file, line, fn), (_cc, nc, tt, ct, _callers) in stats.stats.items()]
+    return {"own": sorted(rows, key=lambda r: -r["tottime"])[:top], "total": stats.total_tt or 1,
+            "project": sorted((r for r in rows if r["project"]), key=lambda r: -r["cumtime"])[:top]}
+
+
 def run_child(args, *, timeout, extra_path=None, echo=False) -> dict:
     """Run ``python args...`` in a process of its own and return the JSON of its ``RESULT `` line."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}

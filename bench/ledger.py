@@ -17,24 +17,21 @@ update delay under 50 open screens. On SQLite and/or PostgreSQL, traffic to 127.
    + commit) and each screen's delay from that commit to its first response showing the new seq
    is measured (~20 recordings).
 
-Writes bench/results/ledger.md (``ledger_report.py``) and prints a table. Scratch files (SQLite
+Items 2 and 3 are in ``ledger_live.py``. Writes bench/results/ledger.md (``ledger_report.py``) and
+prints a table. Scratch files (SQLite
 database, gunicorn logs, profiles, the last result per database) go to $BENCH_TMP/eventops-ledger-bench.
 """
 import argparse
-import cProfile
 import json
 import random
 import secrets
 import sys
-import threading
 import time
-from datetime import datetime, timezone
 
 import harness
-from harness import Server, drive, log, percentile
+from harness import drive, log, percentile
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402  (harness puts the project on the path)
-from sqlalchemy import event as sa_event  # noqa: E402
 
 from eventops import create_app  # noqa: E402
 from eventops.accounts import services as accounts  # noqa: E402
@@ -283,217 +280,10 @@ def contention_processes(url, ids, processes, seconds):
                                [x for r in results for x in r[1]])
 
 
-# --- 2. live total -----------------------------------------------------------------------------
-
-class StatementTimer:
-    """Time spent inside cursor.execute (round trip + server work), and how many statements."""
-
-    def __init__(self, engine):
-        self.engine, self.total, self.count, self.on = engine, 0.0, 0, False
-        sa_event.listen(engine, "before_cursor_execute", self.before)
-        sa_event.listen(engine, "after_cursor_execute", self.after)
-
-    def before(self, conn, cursor, statement, params, context, executemany):
-        conn.info["bench_t0"] = time.perf_counter()
-
-    def after(self, conn, cursor, statement, params, context, executemany):
-        if self.on:
-            self.total += time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
-            self.count += 1
-
-    def close(self):
-        sa_event.remove(self.engine, "before_cursor_execute", self.before)
-        sa_event.remove(self.engine, "after_cursor_execute", self.after)
-
-
-def quantiles(samples) -> dict:
-    return {"n": len(samples), "p50": percentile(samples, .5), "p95": percentile(samples, .95), "max": max(samples)}
-
-
-def time_summary(app, ids, calls=300, http_calls=200, warmup=10):
-    with app.app_context():
-        event = db.session.get(Event, ids["event"])
-        for _ in range(warmup):
-            ledger.summary(event)
-            db.session.rollback()
-        samples = []
-        timer = StatementTimer(db.engine)
-        timer.on = True
-        for _ in range(calls):
-            t0 = time.perf_counter()
-            result = ledger.summary(event)
-            samples.append((time.perf_counter() - t0) * 1000)
-            db.session.rollback()  # a new transaction per call, as per request
-        timer.on = False
-        timer.close()
-        seq = result["seq"]
-        db.session.remove()
-    client = app.test_client()
-    http = []
-    for i in range(warmup + http_calls):
-        t0 = time.perf_counter()
-        response = client.get(SUMMARY_PATH)
-        body = response.get_data()
-        if i >= warmup:
-            http.append((time.perf_counter() - t0) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"summary endpoint: HTTP {response.status_code}")
-    # and what a 304 costs, for information
-    etag = response.headers["ETag"]
-    not_modified = []
-    for _ in range(100):
-        t0 = time.perf_counter()
-        r = client.get(SUMMARY_PATH, headers={"If-None-Match": etag})
-        r.get_data()
-        not_modified.append((time.perf_counter() - t0) * 1000)
-        if r.status_code != 304:
-            raise RuntimeError(f"summary endpoint with ETag: HTTP {r.status_code}")
-    return {"seq": seq, "json_seq": json.loads(body)["seq"], "json_bytes": len(body), "load": harness.loadavg(),
-            "statements_per_call": timer.count / calls, "statement_ms_per_call": timer.total * 1000 / calls,
-            "inproc": quantiles(samples), "http": quantiles(http),
-            "http304": quantiles(not_modified)}
-
-
-def explain_summary(app, ids):
-    """The query plans of summary()'s two entry queries (for the report)."""
-    with app.app_context():
-        event = db.session.get(Event, ids["event"])
-        recent_ids = [r.id for r in db.session.scalars(select(LedgerEntry).where(
-            LedgerEntry.event_id == event.id, LedgerEntry.kind == "record")
-            .order_by(LedgerEntry.seq.desc()).limit(32))]
-        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-        plans = {}
-        q1 = "SELECT * FROM ledger_entries WHERE event_id = :e AND kind = 'record' ORDER BY seq DESC LIMIT 32"
-        q2 = (f"SELECT * FROM ledger_entries WHERE target_id IN ({','.join(map(str, recent_ids))}) "
-              "AND kind != 'record'")
-        for name, q in (("recent", q1), ("follow-ups", q2)):
-            rows = db.session.execute(text(prefix + q), {"e": event.id}).all()
-            plans[name] = "\n".join(" | ".join(str(c) for c in row) for row in rows)
-        db.session.remove()
-    return plans
-
-
-def _profiled(name, fn):
-    profile = cProfile.Profile()
-    profile.enable()
-    fn()
-    profile.disable()
-    path = WORK / f"profile-{name}.txt"
-    return {"path": str(path), "top": top_own(harness.write_profile(profile, path, (("cumulative", 30), ("tottime", 30))))}
-
-
-def profile_summary(app, calls=100):
-    client = app.test_client()
-    client.get(SUMMARY_PATH)
-    return _profiled(f"ledger-summary-{db_name(app)}",
-                     lambda: [client.get(SUMMARY_PATH).get_data() for _ in range(calls)])
-
-
-def profile_record(app, ids, calls=300):
-    with Recorder(app, ids, "profile", 9) as rec:
-        return _profiled(f"ledger-record-{db_name(app)}", lambda: [rec.record() for _ in range(calls)])
-
-
-def top_own(stats, n=8):
-    """The functions with the most own time, then the project's functions (and Session.commit) by
-    cumulative time: which step of the service costs what. As (share, calls, name) lines."""
-    total = stats.total_tt or 1
-    rows = [(tt, nc, ct, file, line, fn) for (file, line, fn), (_cc, nc, tt, ct, _callers) in stats.stats.items()]
-    lines = [f"{tt / total:5.1%} own  {nc:>7} calls  {file.rsplit('/', 1)[-1]}:{line}({fn})"
-             for tt, nc, _ct, file, line, fn in sorted(rows, reverse=True)[:n]]
-    ours = sorted(((ct, nc, f"{file.split('/eventops/')[-1] if '/eventops/' in file else file.rsplit('/', 1)[-1]}"
-                    f":{line}({fn})") for _tt, nc, ct, file, line, fn in rows
-                   if "/eventops/" in file or fn == "commit" and "session" in file), reverse=True)
-    lines.append("-- cumulative, project functions and Session.commit --")
-    return lines + [f"{ct / total:5.1%} cum  {nc:>7} calls  {name}" for ct, nc, name in ours[:14]]
-
-
-# --- 3. the big screen -------------------------------------------------------------------------
-
-def get(port, etag):
-    status, response, body = harness.fetch(port, "GET", SUMMARY_PATH, headers={"If-None-Match": etag} if etag else {},
-                                           timeout=5)
-    return status, response.getheader("ETag"), body
-
-
-def screens(app, ids, url, screens_n=50, recordings=20, every=3.0, settle=3.0):
-    server = Server(f"ledger-{db_name(app)}", "wsgi:app", harness.server_env(url), log_dir=WORK,
-                    ready_path=SUMMARY_PATH)
-    stop = threading.Event()
-    observations = [[] for _ in range(screens_n)]   # per screen: (monotonic time, seq) per response
-    counts = [{"200": 0, "304": 0, "other": 0, "errors": 0, "latency": []} for _ in range(screens_n)]
-    commits = []  # (seq, monotonic, wall)
-
-    def screen(index):
-        time.sleep(random.Random(index).random())  # screens were opened at different moments
-        etag, seq, c = None, None, counts[index]
-        while not stop.is_set():
-            t0 = time.monotonic()
-            try:
-                status, new_etag, body = get(server.port, etag)
-                t1 = time.monotonic()
-                c["latency"].append(t1 - t0)
-                if status == 304:
-                    c["304"] += 1
-                elif status == 200:
-                    c["200"] += 1
-                    etag, seq = new_etag, json.loads(body)["seq"]
-                else:
-                    c["other"] += 1
-                if seq is not None:
-                    observations[index].append((t1, seq))
-            except OSError:
-                c["errors"] += 1
-            stop.wait(1.0)  # live.js: setTimeout(poll, 1000) after each answer
-
-    def requests():
-        return sum(c[k] for c in counts for k in ("200", "304", "other", "errors"))
-
-    threads = [threading.Thread(target=screen, args=(i,), daemon=True) for i in range(screens_n)]
-    with server:
-        try:
-            for t in threads:
-                t.start()
-            time.sleep(settle)
-            window_start, baseline = time.monotonic(), requests()
-            with Recorder(app, ids, "screen", 7) as rec:
-                rng = random.Random(3)
-                for _ in range(recordings):
-                    time.sleep(every * (0.8 + 0.4 * rng.random()))  # ~every 3 s, not in step with the polls
-                    seq = rec.record(commit=False)
-                    db.session.commit()
-                    commits.append((seq, time.monotonic(), time.time()))
-            time.sleep(settle)
-            window_end, window_requests = time.monotonic(), requests() - baseline
-        finally:
-            stop.set()
-            for t in threads:
-                if t.ident:
-                    t.join(10)
-
-    delays, unseen = [], 0
-    for seq, t_commit, _wall in commits:
-        for obs in observations:
-            seen = next((t for t, s in obs if s >= seq and t >= t_commit), None)
-            if seen is None:
-                unseen += 1
-            else:
-                delays.append(seen - t_commit)
-    total = {k: sum(c[k] for c in counts) for k in ("200", "304", "other", "errors")}
-    latencies = [x for c in counts for x in c["latency"]]
-    return {"screens": screens_n, "recordings": len(commits), "delays": len(delays), "unseen": unseen,
-            "p50_s": percentile(delays, .5), "p95_s": percentile(delays, .95), "max_s": max(delays) if delays else 0,
-            "req_per_s": window_requests / (window_end - window_start), "requests": sum(total.values()),
-            "share_304": total["304"] / max(1, sum(total.values())), "status": total,
-            "latency_p50_ms": percentile(latencies, .5) * 1000, "latency_p95_ms": percentile(latencies, .95) * 1000,
-            "latency_max_ms": max(latencies) * 1000 if latencies else 0, "log": str(server.log_path),
-            "command": server.command(),
-            "first_commit_utc": datetime.fromtimestamp(commits[0][2], timezone.utc).isoformat() if commits else ""}
-
-
 # --- one backend -------------------------------------------------------------------------------
 
 def run_backend(kind, args):
+    import ledger_live as live
     log(f"=== {kind} ===")
     url = database(kind).fresh()
     app = create_app(harness.bench_config(url))
@@ -512,15 +302,15 @@ def run_backend(kind, args):
     result["load"]["after recording"] = harness.loadavg()
 
     log("2. live total")
-    s = result["summary"] = time_summary(app, ids)
+    s = result["summary"] = live.time_summary(app, ids)
     log(f"   summary(): p50 {s['inproc']['p50']:.1f} / p95 {s['inproc']['p95']:.1f} ms; "
         f"HTTP: p50 {s['http']['p50']:.1f} / p95 {s['http']['p95']:.1f} ms")
-    result["plans"] = explain_summary(app, ids)
+    result["plans"] = live.explain_summary(app, ids)
     if max(s["inproc"]["p95"], s["http"]["p95"]) > TARGET_SUMMARY_P95_MS or args.profile:
-        result["summary_profile"] = profile_summary(app)
+        result["summary_profile"] = live.profile_summary(app)
 
     log(f"3. {args.screens} screens under gunicorn -w 2")
-    sc = result["screens"] = screens(app, ids, url, screens_n=args.screens, recordings=args.recordings)
+    sc = result["screens"] = live.screens(app, ids, url, screens_n=args.screens, recordings=args.recordings)
     log(f"   delay p50 {sc['p50_s']:.2f} / p95 {sc['p95_s']:.2f} / max {sc['max_s']:.2f} s; "
         f"{sc['req_per_s']:.1f} req/s, {sc['share_304']:.1%} 304")
 
@@ -530,7 +320,7 @@ def run_backend(kind, args):
     for c in result["contention"]:
         log(f"   {c['threads']} (p = processes): {c['entries_per_s']:.0f} entries/s, p50 {c['p50_ms']:.1f} / "
             f"p95 {c['p95_ms']:.1f} ms per record+commit, {c['errors']} errors")
-    result["record_profile"] = profile_record(app, ids)
+    result["record_profile"] = live.profile_record(app, ids)
 
     log("verify: the chain and the running totals")
     with app.app_context():
@@ -556,6 +346,7 @@ def saved(kind):
 def remeasure(kind, args):
     """Reuse the database of the last full run: top the event up to --entries with the fill path
     (services.record, commit every 500), then measure the live total again (item 2 only)."""
+    import ledger_live as live
     url = database(kind).url
     app = create_app(harness.bench_config(url))
     with app.app_context():
@@ -580,9 +371,9 @@ def remeasure(kind, args):
     count = entry_count(app, ids["event"])
     log(f"{kind}: {before:,} → {count[0]:,} entries ({topped:.0f} s); measuring the live total")
     result = {"kind": kind, "before": before, "entries": count[0], "top_up_s": topped,
-              "date": harness.machine()["date"], "load_start": harness.loadavg(), "summary": time_summary(app, ids)}
+              "date": harness.machine()["date"], "load_start": harness.loadavg(), "summary": live.time_summary(app, ids)}
     if max(result["summary"]["inproc"]["p95"], result["summary"]["http"]["p95"]) > TARGET_SUMMARY_P95_MS:
-        result["summary_profile"] = profile_summary(app)
+        result["summary_profile"] = live.profile_summary(app)
     harness.release(app)
     return result
 
