@@ -619,17 +619,19 @@ def drive(threads, duration, step, *, interval=None, setup=None) -> dict:
 # --- profiles and child processes -------------------------------------------------------------
 
 def write_profile(profile, path: Path, orders=(("cumulative", 35), ("tottime", 35)), strip=False) -> pstats.Stats:
-    """The listing for each (sort order, lines) at ``path`` (.txt), the raw stats beside it (.prof)."""
+    """The listing for each (sort order, lines) at ``path`` (.txt; directories stripped from the
+    file names if ``strip``), the raw stats beside it (.prof). Returns the stats, with full names."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
-    stats = pstats.Stats(profile, stream=text)
+    listing = pstats.Stats(profile, stream=text)
     if strip:
-        stats.strip_dirs()
+        listing.strip_dirs()
     for n, (order, lines) in enumerate(orders):
         text.write(f"\n--- sorted by {order} ---\n" if n else "")
-        stats.sort_stats(order).print_stats(lines)
+        listing.sort_stats(order).print_stats(lines)
     path.write_text(text.getvalue())
-    pstats.Stats(profile).dump_stats(path.with_suffix(".prof"))  # for snakeviz / pstats
+    stats = pstats.Stats(profile)
+    stats.dump_stats(path.with_suffix(".prof"))  # for snakeviz / pstats
     return stats
 
 
