@@ -14,26 +14,22 @@ Environment (for running beside other people's benchmarks):
   127.0.0.1:5432 (user ``postgres``); default ``eventops`` (``eventops_bench``, ...).
 """
 import atexit
-import http.client
 import io
 import json
 import math
 import os
 import platform
-import pstats
 import re
 import resource
 import shlex
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from contextlib import nullcontext
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -288,6 +284,7 @@ def postgres_version():
 
 def machine() -> dict:
     """Cores, CPU model, memory, load average, Python, SQLite and PostgreSQL versions, date (UTC)."""
+    import sqlite3
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "") or platform.processor()
     mem = next((line.split()[1] for line in _sh("free", "-h").splitlines() if line.startswith("Mem:")), "?")
@@ -309,7 +306,7 @@ def machine_text(info: dict) -> str:
 
 def machine_lines(info: dict, *extra: str) -> list[str]:
     """The header of a results file, as markdown bullets (extra bullets appended)."""
-    versions = [f"Python {info['python']}", f"SQLite {info.get('sqlite', sqlite3.sqlite_version)}"]
+    versions = [f"Python {info['python']}", f"SQLite {info.get('sqlite', '?')}"]
     if info.get("postgres"):
         versions.append(f"PostgreSQL {info['postgres']}")
     return [f"- Machine: {info['nproc']} cores ({info['cpu']}), {info.get('mem_total') or info.get('memory')} "
@@ -493,6 +490,7 @@ def _cpu_now() -> dict:
 
 def fetch(port, method, path, body=None, headers=None, timeout=60):
     """One request on a new connection (gunicorn's sync workers close it): (status, response, body)."""
+    import http.client
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -512,6 +510,7 @@ class Browser:
         self.csrf = ""
 
     def request(self, port, method, path, body=None, timeout=60):
+        from http.cookies import SimpleCookie
         headers = dict(self.HEADERS)
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -618,9 +617,10 @@ def drive(threads, duration, step, *, interval=None, setup=None) -> dict:
 
 # --- profiles and child processes -------------------------------------------------------------
 
-def write_profile(profile, path: Path, orders=(("cumulative", 35), ("tottime", 35)), strip=False) -> pstats.Stats:
+def write_profile(profile, path: Path, orders=(("cumulative", 35), ("tottime", 35)), strip=False):
     """The listing for each (sort order, lines) at ``path`` (.txt; directories stripped from the
     file names if ``strip``), the raw stats beside it (.prof). Returns the stats, with full names."""
+    import pstats
     path.parent.mkdir(parents=True, exist_ok=True)
     text = io.StringIO()
     listing = pstats.Stats(profile, stream=text)
