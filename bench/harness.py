@@ -160,20 +160,33 @@ ORG_TYPE_WORD = {"hospital": "医院", "enterprise": "企业", "government": "�
                  "service_agency": "第三方服务机构", "university": "高校/科研院所", "media": "媒体"}
 
 
-def organisations(rng, count: int) -> list[tuple[str, str]]:
-    """The demo's organisations, topped up with generated companies to ``count`` (bounded)."""
+def company_name(rng, places, forms) -> str:
+    """A generated company name: a place, two characters, one of the demo's fields, a legal form."""
     from eventops.demo import data as demo
-    orgs = demo.organisations(rng)
-    seen = {name for name, _type in orgs}
+    return (f"{rng.choice(places)}{rng.choice('康瑞华信泰诺安达源科博润')}{rng.choice('恒明联博健生和新云中益')}"
+            f"{rng.choice(demo.FIELDS)}{rng.choice(forms)}")
+
+
+def top_up(items: list, count: int, make, key=lambda item: item) -> list:
+    """``items`` with new ones from ``make()`` appended, skipping any whose ``key`` is taken, until
+    there are ``count`` (bounded: 100 tries per item)."""
+    seen = {key(item) for item in items}
     for _attempt in range(100 * count):
-        if len(orgs) >= count:
+        if len(items) >= count:
             break
-        name = (f"{rng.choice(demo.CITY)}{rng.choice('康瑞华信泰诺安达源科博润')}{rng.choice('恒明联博健生和新云中益')}"
-                f"{rng.choice(demo.FIELDS)}{rng.choice(['有限公司', '股份有限公司', '（广州）有限公司'])}")
-        if name not in seen:
-            seen.add(name)
-            orgs.append((name, "enterprise"))
-    return orgs
+        item = make()
+        if key(item) not in seen:
+            seen.add(key(item))
+            items.append(item)
+    return items
+
+
+def organisations(rng, count: int) -> list[tuple[str, str]]:
+    """The demo's organisations, topped up with generated companies to ``count``."""
+    from eventops.demo import data as demo
+    forms = ["有限公司", "股份有限公司", "（广州）有限公司"]
+    return top_up(demo.organisations(rng), count, lambda: (company_name(rng, demo.CITY, forms), "enterprise"),
+                  key=lambda org: org[0])
 
 
 def csv_bytes(rows, header=CSV_HEADER) -> bytes:

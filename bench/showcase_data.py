@@ -78,19 +78,9 @@ def hospital_names(rng, count) -> list[str]:
 
 
 def company_names(rng, count) -> list[str]:
-    names = list(demo.COMPANIES)
-    seen = set(names)
-    prefixes = demo.CITY + ["深圳", "佛山", "东莞", "珠海", "粤海", "华南"]
-    suffixes = ["有限公司", "股份有限公司", "（广州）有限公司", "（深圳）有限公司"]
-    for _ in range(100 * count):  # bounded
-        if len(names) >= count:
-            break
-        name = (f"{rng.choice(prefixes)}{rng.choice('康瑞华信泰诺安达源科博润')}{rng.choice('恒明联博健生和新云中益')}"
-                f"{rng.choice(demo.FIELDS)}{rng.choice(suffixes)}")
-        if name not in seen:
-            seen.add(name)
-            names.append(name)
-    return names
+    places = demo.CITY + ["深圳", "佛山", "东莞", "珠海", "粤海", "华南"]
+    forms = ["有限公司", "股份有限公司", "（广州）有限公司", "（深圳）有限公司"]
+    return harness.top_up(list(demo.COMPANIES), count, lambda: harness.company_name(rng, places, forms))
 
 
 def hospital_profile(rng, name) -> dict:
