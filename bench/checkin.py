@@ -44,6 +44,7 @@ import time  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import fixtures  # noqa: E402
 import harness  # noqa: E402
 from harness import ROOT, log  # noqa: E402
 
@@ -70,7 +71,7 @@ def people(rows, seed, tag):
     from eventops.demo import data as demo
     rng = random.Random(seed)
     by_type = {}
-    for name, org_type in harness.organisations(rng, 1000):
+    for name, org_type in fixtures.organisations(rng, 1000):
         by_type.setdefault(org_type, []).append(name)
     types, type_weights = list(ORG_WEIGHTS), list(ORG_WEIGHTS.values())
     categories, category_weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
@@ -83,7 +84,7 @@ def people(rows, seed, tag):
             category = "媒体"
         if org_type == "service_agency" and rng.random() < 0.6:
             category = "专业经纪人"
-        out.append([demo.person_name(rng), rng.choice(by_type[org_type]), harness.ORG_TYPE_WORD[org_type],
+        out.append([demo.person_name(rng), rng.choice(by_type[org_type]), fixtures.ORG_TYPE_WORD[org_type],
                     rng.choice(demo.POSITIONS.get(org_type, ["代表"])), f"1{rng.choice('3456789')}{mobiles[index]:09d}",
                     f"{tag}{index + 1:05d}@{rng.choice(['example.cn', 'hosp.example.cn', 'example.com'])}", category])
     return out
@@ -115,13 +116,13 @@ def make_event(app, slug, rows, seed, *, gates=0, devices=0) -> dict:
     from eventops.extensions import db
     from eventops.registration.models import Registration
 
-    content = harness.csv_bytes(people(rows, seed, slug.replace("-", "")))
+    content = fixtures.csv_bytes(people(rows, seed, slug.replace("-", "")))
     with app.test_request_context(base_url="http://127.0.0.1"):
         organizer = db.session.scalar(select(User).where(User.email == ORGANIZER[0]))
-        event = harness.create_event(organizer, slug, "广州研究型医院联盟院企合作活动", "Hospital–industry day")
+        event = fixtures.create_event(organizer, slug, "广州研究型医院联盟院企合作活动", "Hospital–industry day")
         db.session.commit()
         t0 = time.perf_counter()
-        result = harness.import_csv(event, f"{slug}.csv", content, actor=organizer)
+        result = fixtures.import_csv(event, f"{slug}.csv", content, actor=organizer)
         t1 = time.perf_counter()
         issued = badges.issue_missing(event)
         db.session.commit()

@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import checkin
+import fixtures
 import harness
 from checkin import ORGANIZER, SCRIPT, WORK
 from harness import ROOT, log, maxrss_mb
@@ -90,7 +91,7 @@ def print_child(args):
     t_start = time.perf_counter()
     app = create_app(harness.bench_config(url))
     client = app.test_client()
-    harness.login(client, *ORGANIZER)
+    fixtures.login(client, *ORGANIZER)
     page = client.get(f"/manage/{slug}/badges")
     if page.status_code != 200:
         raise RuntimeError(f"badges page: HTTP {page.status_code}")

@@ -1,25 +1,24 @@
 """What every benchmark needs once: servers in process groups of their own, free ports, fresh
 databases, production settings for ``create_app``, percentiles, the machine and date header,
-markdown tables and marked sections, client load over HTTP, profiles and child processes.
+markdown tables and marked sections, client load over HTTP, profiles and child processes. (The
+event, people and logins the app benchmarks set up are in ``fixtures.py``.)
 
 Nothing here measures by itself or asserts. Only the standard library is imported at module level
-(the badge print children measure their own peak memory); eventops, SQLAlchemy and psycopg are
-imported where they are used. Benchmarks use domain services, models, the demo data, HTTP and
-``create_app`` only, never view modules.
-
-Environment (for running beside other people's benchmarks):
+(the badge benchmarks measure their own peak memory); eventops, SQLAlchemy and psycopg are imported
+where they are used. Benchmarks use domain services, models, the demo data, HTTP and ``create_app``
+only, never view modules. For running beside other people's benchmarks:
 
 - ``BENCH_TMP``: where scratch files go (SQLite files, logs, profiles, last runs); default ``/tmp``.
 - ``BENCH_PG_PREFIX``: prefix of the PostgreSQL databases the scripts create and drop on
   127.0.0.1:5432 (user ``postgres``); default ``eventops`` (``eventops_bench``, ...).
 """
 import atexit
+import functools
 import io
 import json
 import math
 import os
 import platform
-import re
 import resource
 import shlex
 import signal
@@ -48,8 +47,7 @@ DB_LABEL = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 stop = threading.Event()  # set on SIGTERM/SIGHUP/Ctrl-C: client threads stop at once
 
 
-def log(*parts):
-    print(*parts, flush=True)
+log = functools.partial(print, flush=True)
 
 
 def work_dir(name: str) -> Path:
@@ -152,98 +150,6 @@ def analyze(app, tables=()):
             conn.exec_driver_sql(statement)
 
 
-# --- the data every event benchmark starts from -----------------------------------------------
-
-CSV_HEADER = ["姓名", "单位", "单位类型", "职务", "手机", "邮箱", "类别"]
-# how the CSV spells the organisation types (words the import understands)
-ORG_TYPE_WORD = {"hospital": "医院", "enterprise": "企业", "government": "政府部门", "association": "行业协会",
-                 "service_agency": "第三方服务机构", "university": "高校/科研院所", "media": "媒体"}
-
-
-def company_name(rng, places, forms) -> str:
-    """A generated company name: a place, two characters, one of the demo's fields, a legal form."""
-    from eventops.demo import data as demo
-    return (f"{rng.choice(places)}{rng.choice('康瑞华信泰诺安达源科博润')}{rng.choice('恒明联博健生和新云中益')}"
-            f"{rng.choice(demo.FIELDS)}{rng.choice(forms)}")
-
-
-def top_up(items: list, count: int, make, key=lambda item: item) -> list:
-    """``items`` with new ones from ``make()`` appended, skipping any whose ``key`` is taken, until
-    there are ``count`` (bounded: 100 tries per item)."""
-    seen = {key(item) for item in items}
-    for _attempt in range(100 * count):
-        if len(items) >= count:
-            break
-        item = make()
-        if key(item) not in seen:
-            seen.add(key(item))
-            items.append(item)
-    return items
-
-
-def organisations(rng, count: int) -> list[tuple[str, str]]:
-    """The demo's organisations, topped up with generated companies to ``count``."""
-    from eventops.demo import data as demo
-    forms = ["有限公司", "股份有限公司", "（广州）有限公司"]
-    return top_up(demo.organisations(rng), count, lambda: (company_name(rng, demo.CITY, forms), "enterprise"),
-                  key=lambda org: org[0])
-
-
-def csv_bytes(rows, header=CSV_HEADER) -> bytes:
-    """UTF-8 with BOM, the way Excel saves 'CSV UTF-8'."""
-    import csv
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-
-
-def create_event(actor, slug, name_zh, name_en, **fields):
-    """An event through the events service: in 30 days in Guangzhou, registration open, no
-    overall capacity, the default interest tags (each overridable)."""
-    from datetime import timedelta
-
-    from eventops.core.timeutil import now_utc
-    from eventops.events import services as events
-    now = now_utc()
-    values = dict(slug=slug, name_zh=name_zh, name_en=name_en, venue_zh="广州", venue_en="Guangzhou",
-                  starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=30, hours=8),
-                  timezone="Asia/Shanghai", capacity=None, registration_opens_at=now - timedelta(days=1),
-                  registration_closes_at=now + timedelta(days=29), interest_tags=events.default_tags())
-    values.update(fields)
-    return events.create_event(events.EventData(**values), actor=actor)
-
-
-def import_csv(event, filename, content: bytes, *, actor) -> dict:
-    """csvio.upload + commit, csvio.run with the guessed mapping + commit (inside a request context)."""
-    from eventops.extensions import db
-    from eventops.registration import csvio
-    batch = csvio.upload(event, filename, content, actor=actor)
-    db.session.commit()
-    result = csvio.run(event, batch, {k: int(v) for k, v in batch.mapping.items()}, actor=actor)
-    db.session.commit()
-    return result
-
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    if not match:
-        raise RuntimeError("no csrf_token in the page")
-    return match.group(1)
-
-
-def login(client, email, password):
-    """A real login through the test client (CSRF on)."""
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-    if response.status_code != 302:
-        raise RuntimeError(f"login failed: HTTP {response.status_code} {response.get_data(as_text=True)[:300]}")
-
-
 # --- figures ----------------------------------------------------------------------------------
 
 def percentile(values, fraction):
@@ -254,12 +160,10 @@ def percentile(values, fraction):
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def summary_ms(samples, label=None, median="median_ms", **extra) -> dict:
+def summary_ms(samples, label, median="median_ms", **extra) -> dict:
     """n, median, nearest-rank p95 and max of samples in ms."""
-    out = {"label": label} if label is not None else {}
-    out.update({"n": len(samples), median: statistics.median(samples), "p95_ms": percentile(samples, 0.95),
-                "max_ms": max(samples)})
-    return {**out, **extra}
+    return {"label": label, "n": len(samples), median: statistics.median(samples),
+            "p95_ms": percentile(samples, 0.95), "max_ms": max(samples), **extra}
 
 
 def maxrss_mb() -> float:
@@ -333,13 +237,6 @@ def md_table(header, rows, align=None) -> list[str]:
     """A markdown table; ``align``: one of '---', '---:' per column (default left)."""
     return (["| " + " | ".join(header) + " |", "|" + "".join(f"{a}|" for a in (align or ["---"] * len(header)))]
             + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
-
-
-def plain_table(header, rows, first_width=60) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    widths[0] = min(widths[0], first_width)
-    return "\n".join("  ".join(str(c)[:widths[i]].ljust(widths[i]) if i == 0 else str(c).ljust(widths[i])
-                               for i, c in enumerate(r)) for r in [header, *rows])
 
 
 def section(text: str, start: str, end: str | None = None) -> str | None:
@@ -444,8 +341,7 @@ class Server:
         pgid = self.proc.pid if self.proc else None
         return proc_cpu(lambda pgrp, _comm: pgrp == pgid)
 
-    def __enter__(self):
-        return self.start()
+    __enter__ = start
 
     def __exit__(self, *exc):
         self.stop()

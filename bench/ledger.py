@@ -28,6 +28,7 @@ import secrets
 import sys
 import time
 
+import fixtures
 import harness
 from harness import drive, log, percentile
 
@@ -73,7 +74,7 @@ def make_signing_event(app):
         organizer = accounts.create_user("organizer@bench.example.cn", "bench-organizer-password", name="主办方")
         clerk = accounts.create_user("clerk@bench.example.cn", "bench-clerk-password", name="签约登记")
         db.session.commit()
-        event = harness.create_event(organizer, SLUG, "广州研究型医院联盟院企合作活动（签约压测）", "Ledger benchmark",
+        event = fixtures.create_event(organizer, SLUG, "广州研究型医院联盟院企合作活动（签约压测）", "Ledger benchmark",
                                      interest_tags=["临床试验", "成果转化"])
         db.session.commit()
         for n, name in enumerate(HOSPITALS + COMPANIES, 1):
@@ -420,7 +421,7 @@ def main(argv=None):
         results.sort(key=lambda r: r["kind"] != "sqlite")
     info["end"] = harness.machine()["date"]
     header, rows = report.table(results, args)
-    print(f"\n{harness.plain_table(header, rows)}\n\n{report.verdicts(results)}")
+    print(f"\n{report.plain_table(header, rows)}\n\n{report.verdicts(results)}")
     for r in results:
         for key in ("summary_profile", "record_profile"):
             if key in r:

@@ -10,6 +10,13 @@ NOTES = "<!-- notes -->"
 REMEASURE_START, REMEASURE_END = "<!-- remeasure:start -->", "<!-- remeasure:end -->"
 
 
+def plain_table(header, rows, first_width=60) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    widths[0] = min(widths[0], first_width)
+    return "\n".join("  ".join(str(c)[:widths[i]].ljust(widths[i]) if i == 0 else str(c).ljust(widths[i])
+                               for i, c in enumerate(r)) for r in [header, *rows])
+
+
 def met(ok):
     return "met" if ok else "**MISSED**"
 

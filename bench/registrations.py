@@ -11,6 +11,7 @@ import statistics
 import time
 from urllib.parse import parse_qsl, urlencode
 
+import fixtures
 import harness
 from harness import OUT, Browser, Server, Tally, drive, merged, percentile, summary_ms
 
@@ -26,7 +27,7 @@ def people(rows, seed=2025, org_count=1000):
     """``rows`` registrants as CSV rows: Chinese names, organisations, unique mobiles and e-mails."""
     from eventops.demo import data as demo
     rng = random.Random(seed)
-    orgs = harness.organisations(rng, org_count)
+    orgs = fixtures.organisations(rng, org_count)
     by_type = {}
     for name, org_type in orgs:
         by_type.setdefault(org_type, []).append(name)
@@ -52,7 +53,7 @@ def people(rows, seed=2025, org_count=1000):
         used.add(mobile)
         # a few numbers typed the way people type them: the import normalises them
         shown = mobile if rng.random() < 0.9 else f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}"
-        out.append([demo.person_name(rng), org, harness.ORG_TYPE_WORD[org_type],
+        out.append([demo.person_name(rng), org, fixtures.ORG_TYPE_WORD[org_type],
                     rng.choice(demo.POSITIONS.get(org_type, ["代表"])), shown,
                     f"guest{index + 1:05d}@{rng.choice(['example.cn', 'example.com', 'hosp.example.cn'])}",
                     category])
@@ -66,7 +67,7 @@ def create_event(app):
     from eventops.extensions import db
     with app.app_context():
         organizer = accounts.create_user(ORGANIZER[0], ORGANIZER[1], name="主办方")
-        event = harness.create_event(organizer, SLUG, "广州研究型医院联盟院企合作活动（压测）", "Benchmark event",
+        event = fixtures.create_event(organizer, SLUG, "广州研究型医院联盟院企合作活动（压测）", "Benchmark event",
                                      category_capacities={"exhibitor": 3000, "media": 600})
         db.session.commit()
         ids = organizer.id, event.id
@@ -132,7 +133,7 @@ def time_pages(app, rows, requests=60, warmup=3) -> dict:
     total = re.compile(r'<h1>[^<]*<span class="muted">\((\d+)\)</span>')
     out = {}
     client = app.test_client()
-    harness.login(client, *ORGANIZER)
+    fixtures.login(client, *ORGANIZER)
     path = f"/manage/{SLUG}/registrations"
     for key, label, queries in page_cases(rows):
         args = [dict(parse_qsl(q)) for q in queries]
@@ -169,7 +170,7 @@ def open_form(port, slug) -> tuple[Browser, float]:
     elapsed = time.perf_counter() - t0
     if status != 200:
         raise RuntimeError(f"form page: HTTP {status}")
-    browser.csrf = harness.csrf_token(data.decode("utf-8", "replace"))
+    browser.csrf = fixtures.csrf_token(data.decode("utf-8", "replace"))
     return browser, elapsed
 
 
@@ -272,12 +273,12 @@ def profile_import(app, user_id, event_id, content, name) -> str:
     from eventops.extensions import db
     with app.test_request_context(base_url="http://127.0.0.1"):
         event, actor = db.session.get(Event, event_id), db.session.get(User, user_id)
-        return _profiled(name, lambda: harness.import_csv(event, "profile.csv", content, actor=actor))
+        return _profiled(name, lambda: fixtures.import_csv(event, "profile.csv", content, actor=actor))
 
 
 def profile_pages(app, rows, name, requests=10) -> list[str]:
     client = app.test_client()
-    harness.login(client, *ORGANIZER)
+    fixtures.login(client, *ORGANIZER)
     path = f"/manage/{SLUG}/registrations"
     written = []
     for key, _label, queries in page_cases(rows):
@@ -292,7 +293,7 @@ def profile_submissions(app, name, org_names, submissions=100) -> str:
     """The registration POST in-process (same view, same service, CSRF on), to see where it spends."""
     from eventops.demo import data as demo
     client = app.test_client()
-    token = harness.csrf_token(client.get(f"/e/{SLUG}/register").get_data(as_text=True))
+    token = fixtures.csrf_token(client.get(f"/e/{SLUG}/register").get_data(as_text=True))
     rng = random.Random(7)
 
     def post_all():

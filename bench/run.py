@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 
+import fixtures
 import harness
 import minimal
 import registrations as regs
@@ -58,7 +59,7 @@ def bench_database(kind, args, log) -> dict:
 
     log(f"[{kind}] generating {args.rows} people")
     people, orgs = regs.people(args.rows, seed=args.seed, org_count=args.orgs)
-    content = harness.csv_bytes(people)
+    content = fixtures.csv_bytes(people)
     out["csv_mb"] = len(content) / 1e6
 
     log(f"[{kind}] CSV import ({out['csv_mb']:.1f} MB)")
@@ -104,7 +105,7 @@ def profile_database(kind, args, log) -> list[str]:
     user_id, event_id = regs.create_event(app)
     people, orgs = regs.people(args.rows, seed=args.seed, org_count=args.orgs)
     log(f"[{kind}] profiling the import of {args.rows} rows")
-    written = [regs.profile_import(app, user_id, event_id, harness.csv_bytes(people), f"{kind}-import")]
+    written = [regs.profile_import(app, user_id, event_id, fixtures.csv_bytes(people), f"{kind}-import")]
     if kind == "postgres" and not args.no_analyze:
         harness.analyze(app)
     log(f"[{kind}] profiling the pages")

@@ -9,6 +9,7 @@ import statistics
 import time
 from datetime import timedelta
 
+import fixtures
 import harness
 
 from sqlalchemy import insert, select  # noqa: E402  (harness puts the project on the path)
@@ -80,7 +81,7 @@ def hospital_names(rng, count) -> list[str]:
 def company_names(rng, count) -> list[str]:
     places = demo.CITY + ["深圳", "佛山", "东莞", "珠海", "粤海", "华南"]
     forms = ["有限公司", "股份有限公司", "（广州）有限公司", "（深圳）有限公司"]
-    return harness.top_up(list(demo.COMPANIES), count, lambda: harness.company_name(rng, places, forms))
+    return fixtures.top_up(list(demo.COMPANIES), count, lambda: fixtures.company_name(rng, places, forms))
 
 
 def hospital_profile(rng, name) -> dict:
@@ -176,18 +177,18 @@ def build(app, log, seed=2025, scale=1.0) -> dict:
     with app.test_request_context(base_url="http://127.0.0.1"):
         organizer = accounts.create_user(ORGANIZER[0], ORGANIZER[1], name="主办方")
         now = now_utc()
-        event = harness.create_event(organizer, SLUG, "广州研究型医院联盟院企合作活动（展示走廊压测）", "Showcase benchmark",
+        event = fixtures.create_event(organizer, SLUG, "广州研究型医院联盟院企合作活动（展示走廊压测）", "Showcase benchmark",
                                      registration_opens_at=now - timedelta(days=10))
         db.session.commit()
 
         # organisations: one exhibitor contact each, through the CSV import
         hospitals, companies = hospital_names(rng, n["hospitals"]), company_names(rng, n["companies"])
         orgs = [(name, "医院") for name in hospitals] + [(name, "企业") for name in companies]
-        content = harness.csv_bytes([[demo.person_name(rng), name, word,
+        content = fixtures.csv_bytes([[demo.person_name(rng), name, word,
                                       rng.choice(demo.POSITIONS["hospital" if word == "医院" else "enterprise"]),
                                       f"139{index:08d}", f"exhibitor{index:05d}@example.cn", "展商"]
                                      for index, (name, word) in enumerate(orgs)])
-        result = harness.import_csv(event, "showcase-exhibitors.csv", content, actor=organizer)
+        result = fixtures.import_csv(event, "showcase-exhibitors.csv", content, actor=organizer)
         if result["imported"] != len(orgs):
             raise RuntimeError(f"import: {result}")
         by_key = {o.name_key: o for o in db.session.scalars(select(Organisation))}
