@@ -1,78 +1,33 @@
-"""The in-process half of the benchmark: the data set, a fresh database, the CSV import and the
-back-office list/search pages through the Flask test client (logged in as an organizer).
+"""The measuring half of ``run.py``: the data set, the CSV import, the back-office list/search pages
+through the Flask test client (logged in as the organizer), registration POSTs through gunicorn
+side by side with the minimal one-INSERT app, and the profiles.
 
 Nothing here is a test: it measures and returns figures; ``run.py`` prints and records them.
 """
 import cProfile
-import io
-import math
-import pstats
+import itertools
 import random
-import re
-import secrets
 import statistics
 import time
-from datetime import timedelta
-from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
-from eventops import create_app
-from eventops.accounts import services as accounts
-from eventops.accounts.models import User
-from eventops.config import Config
-from eventops.core.timeutil import now_utc
-from eventops.demo import data as demo
-from eventops.events import services as events
-from eventops.events.models import Event
-from eventops.extensions import db
-from eventops.registration import csvio
+import fixtures
+import harness
+from harness import OUT, Browser, Server, Tally, drive, merged, percentile, summary_ms
 
-BENCH = Path(__file__).resolve().parent
-OUT = BENCH / "out"
 SLUG = "bench-30k"
 ORGANIZER = ("organizer@bench.example.cn", "bench-organizer-password")
-HEADER = ["姓名", "单位", "单位类型", "职务", "手机", "邮箱", "类别"]
-
-# how the CSV spells the organisation types and categories (words the import understands)
-ORG_TYPE_WORD = {"hospital": "医院", "enterprise": "企业", "government": "政府部门", "association": "行业协会",
-                 "service_agency": "第三方服务机构", "university": "高校/科研院所", "media": "媒体"}
 ORG_WEIGHTS = {"hospital": 30, "enterprise": 40, "government": 4, "association": 3,
                "service_agency": 10, "university": 4, "media": 3}
 
 
-def bench_config(url):
-    """Production settings (CSRF on, TESTING off) on the bench database, over plain http."""
-    return type("BenchConfig", (Config,), {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "bench-" + secrets.token_hex(16),
-        "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
-        "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
-        "SMTP_HOST": None, "BASE_URL": "http://127.0.0.1",
-    })
-
-
 # --- data set ---------------------------------------------------------------------------------
-
-def organisations(rng, count):
-    """The demo's organisations, topped up with generated companies to ``count``."""
-    orgs = demo.organisations(rng)
-    seen = {name for name, _type in orgs}
-    suffixes = ["有限公司", "股份有限公司", "（广州）有限公司"]
-    bounded = 0
-    while len(orgs) < count and bounded < 100 * count:
-        bounded += 1
-        name = (f"{rng.choice(demo.CITY)}{rng.choice('康瑞华信泰诺安达源科博润')}{rng.choice('恒明联博健生和新云中益')}"
-                f"{rng.choice(demo.FIELDS)}{rng.choice(suffixes)}")
-        if name not in seen:
-            seen.add(name)
-            orgs.append((name, "enterprise"))
-    return orgs
-
 
 def people(rows, seed=2025, org_count=1000):
     """``rows`` registrants as CSV rows: Chinese names, organisations, unique mobiles and e-mails."""
+    from eventops.demo import data as demo
     rng = random.Random(seed)
-    orgs = organisations(rng, org_count)
+    orgs = fixtures.organisations(rng, org_count)
     by_type = {}
     for name, org_type in orgs:
         by_type.setdefault(org_type, []).append(name)
@@ -98,46 +53,22 @@ def people(rows, seed=2025, org_count=1000):
         used.add(mobile)
         # a few numbers typed the way people type them: the import normalises them
         shown = mobile if rng.random() < 0.9 else f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}"
-        out.append([demo.person_name(rng), org, ORG_TYPE_WORD[org_type],
+        out.append([demo.person_name(rng), org, fixtures.ORG_TYPE_WORD[org_type],
                     rng.choice(demo.POSITIONS.get(org_type, ["代表"])), shown,
                     f"guest{index + 1:05d}@{rng.choice(['example.cn', 'example.com', 'hosp.example.cn'])}",
                     category])
     return out, orgs
 
 
-def csv_bytes(rows) -> bytes:
-    """UTF-8 with BOM, the way Excel saves 'CSV UTF-8'."""
-    import csv
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-
-
-# --- database ---------------------------------------------------------------------------------
-
-def fresh_schema(app):
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        db.session.remove()
-        db.engine.dispose()
-
-
 def create_event(app):
     """The organizer and the event: no overall capacity, some category limits (so that the import
     also waitlists people, which the status filter then finds)."""
+    from eventops.accounts import services as accounts
+    from eventops.extensions import db
     with app.app_context():
         organizer = accounts.create_user(ORGANIZER[0], ORGANIZER[1], name="主办方")
-        now = now_utc()
-        event = events.create_event(events.EventData(
-            slug=SLUG, name_zh="广州研究型医院联盟院企合作活动（压测）", name_en="Benchmark event",
-            venue_zh="广州", venue_en="Guangzhou", starts_at=now + timedelta(days=30),
-            ends_at=now + timedelta(days=30, hours=8), timezone="Asia/Shanghai", capacity=None,
-            category_capacities={"exhibitor": 3000, "media": 600},
-            registration_opens_at=now - timedelta(days=1), registration_closes_at=now + timedelta(days=29),
-            interest_tags=events.default_tags()), actor=organizer)
+        event = fixtures.create_event(organizer, SLUG, "广州研究型医院联盟院企合作活动（压测）", "Benchmark event",
+                                     category_capacities={"exhibitor": 3000, "media": 600})
         db.session.commit()
         ids = organizer.id, event.id
         db.session.remove()
@@ -148,6 +79,10 @@ def create_event(app):
 
 def import_csv(app, user_id, event_id, content: bytes) -> dict:
     """upload + commit, preview (analyse, as the page shows it), run + commit; seconds each."""
+    from eventops.accounts.models import User
+    from eventops.events.models import Event
+    from eventops.extensions import db
+    from eventops.registration import csvio
     with app.test_request_context(base_url="http://127.0.0.1"):
         event = db.session.get(Event, event_id)
         actor = db.session.get(User, user_id)
@@ -161,33 +96,13 @@ def import_csv(app, user_id, event_id, content: bytes) -> dict:
         result = csvio.run(event, batch, mapping, actor=actor)
         db.session.commit()
         t3 = time.perf_counter()
-        preview_counts = (len(analysis.valid), len(analysis.skipped), len(analysis.rejected))
     return {"upload_s": t1 - t0, "preview_s": t2 - t1, "run_s": t3 - t2, "total_s": (t1 - t0) + (t3 - t2),
             "imported": result["imported"], "confirmed": result["confirmed"],
             "waitlisted": result["waitlisted"], "rejected": result["rejected"],
-            "skipped": result["skipped"], "preview_valid": preview_counts[0]}
+            "skipped": result["skipped"], "preview_valid": len(analysis.valid)}
 
 
 # --- back-office pages ------------------------------------------------------------------------
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-_TOTAL = re.compile(r'<h1>[^<]*<span class="muted">\((\d+)\)</span>')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    if not match:
-        raise RuntimeError("no csrf_token in the page")
-    return match.group(1)
-
-
-def login(client):
-    page = client.get("/login")
-    response = client.post("/login", data={"email": ORGANIZER[0], "password": ORGANIZER[1],
-                                           "csrf_token": csrf_token(page.get_data(as_text=True))})
-    if response.status_code != 302:
-        raise RuntimeError(f"login failed: {response.status_code} {response.get_data(as_text=True)[:300]}")
-
 
 def page_cases(rows):
     later = min(300, max(1, (rows // 50) // 2))
@@ -204,115 +119,189 @@ def page_cases(rows):
     ]
 
 
-def percentile(values, fraction):
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+def _page(client, path, query, key):
+    response = client.get(path, query_string=query)
+    body = response.get_data(as_text=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"{key}: HTTP {response.status_code}")
+    return body
 
 
 def time_pages(app, rows, requests=60, warmup=3) -> dict:
     """Median and p95 (ms) of each back-office case, rotating through its queries."""
+    import re
+    total = re.compile(r'<h1>[^<]*<span class="muted">\((\d+)\)</span>')
     out = {}
     client = app.test_client()
-    login(client)
+    fixtures.login(client, *ORGANIZER)
     path = f"/manage/{SLUG}/registrations"
     for key, label, queries in page_cases(rows):
         args = [dict(parse_qsl(q)) for q in queries]
         matches = {}
         for i in range(warmup):
-            response = client.get(path, query_string=args[i % len(args)])
-            if response.status_code != 200:
-                raise RuntimeError(f"{key}: {response.status_code}")
+            _page(client, path, args[i % len(args)], key)
         samples = []
         for i in range(requests):
-            query = args[i % len(args)]
             t0 = time.perf_counter()
-            response = client.get(path, query_string=query)
-            body = response.get_data(as_text=True)
+            body = _page(client, path, args[i % len(args)], key)
             samples.append((time.perf_counter() - t0) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"{key}: {response.status_code}")
             if len(matches) < len(args):
-                found = _TOTAL.search(body)
+                found = total.search(body)
                 matches[queries[i % len(args)] or "(none)"] = int(found.group(1)) if found else None
-        out[key] = {"label": label, "n": len(samples), "median_ms": statistics.median(samples),
-                    "p95_ms": percentile(samples, 0.95), "max_ms": max(samples), "matches": matches}
-    # the public form page, for information (item 3 fetches it once per client session)
+        out[key] = summary_ms(samples, label, matches=matches)
+    # the public form page, for information (the load below fetches it once per client session)
     samples = []
     for i in range(warmup + requests // 2):
         t0 = time.perf_counter()
-        response = client.get(f"/e/{SLUG}/register")
-        response.get_data()
+        client.get(f"/e/{SLUG}/register").get_data()
         if i >= warmup:
             samples.append((time.perf_counter() - t0) * 1000)
-    out["form_get"] = {"label": "Public registration form (GET), for information", "n": len(samples),
-                       "median_ms": statistics.median(samples), "p95_ms": percentile(samples, 0.95),
-                       "max_ms": max(samples), "matches": {}}
+    out["form_get"] = summary_ms(samples, "Public registration form (GET), for information", matches={})
     return out
+
+
+# --- registration throughput through gunicorn -------------------------------------------------
+
+def open_form(port, slug) -> tuple[Browser, float]:
+    """A browser loading the registration form: session cookie + csrf_token."""
+    browser = Browser()
+    t0 = time.perf_counter()
+    status, _location, data = browser.request(port, "GET", f"/e/{slug}/register")
+    elapsed = time.perf_counter() - t0
+    if status != 200:
+        raise RuntimeError(f"form page: HTTP {status}")
+    browser.csrf = fixtures.csrf_token(data.decode("utf-8", "replace"))
+    return browser, elapsed
+
+
+_numbers = itertools.count(1)  # next() on itertools.count is atomic under the GIL
+
+
+def submission(browser, org_names, rng) -> str:
+    """One new person: unique mobile (19xxxxxxxxx) and e-mail; mostly known organisations."""
+    n = next(_numbers)
+    org = rng.choice(org_names) if rng.random() < 0.95 else f"压测新单位{n}有限公司"
+    return urlencode({
+        "csrf_token": browser.csrf, "name": f"压测{n % 1000:03d}号",
+        "organisation": org, "org_type": rng.choice(["hospital", "enterprise", "government", "university"]),
+        "position": "经理", "mobile": f"19{n:09d}", "email": f"load{n}@bench.example.cn",
+        "category": "attendee", "tags": "临床试验"})
+
+
+def run_load(port, path, browsers, org_names, duration, ok) -> dict:
+    """len(browsers) threads post new people for ``duration`` s; ``ok(status, location)`` tells a
+    successful submission (only those are timed)."""
+    rngs = [random.Random(i) for i in range(len(browsers))]
+    tallies = [Tally() for _ in browsers]
+
+    def step(i, _state):
+        t0 = time.perf_counter()
+        try:
+            status, location, data = browsers[i].request(port, "POST", path,
+                                                         submission(browsers[i], org_names, rngs[i]).encode())
+        except OSError as exc:
+            status, location, data = 0, "", str(exc).encode()
+        if ok(status, location):
+            tallies[i].latencies.append(time.perf_counter() - t0)
+            tallies[i].good()
+        else:
+            tallies[i].bad(f"HTTP {status}: {data[:200].decode('utf-8', 'replace')}")
+
+    run = drive(len(browsers), duration, step)
+    m, elapsed = merged(tallies), run["elapsed_s"]
+    return {"ok": m["good"], "failures": m["wrong"], "first_error": m["first_wrong"], "elapsed_s": elapsed,
+            "rps": m["good"] / elapsed if elapsed else 0.0,
+            "p50_ms": statistics.median(m["latencies"]) * 1000 if m["latencies"] else None,
+            "p95_ms": percentile(m["latencies"], 0.95) * 1000 if m["latencies"] else None,
+            "client_cpu": run["client_cpu"]}
+
+
+def side_by_side(url, slug, org_names, *, threads=8, duration=12.0, rounds=2, warmup=2.0, log=print) -> dict:
+    """EventOps' registration POST and the one-INSERT endpoint, same gunicorn settings, same load,
+    alternating (app, minimal) ``rounds`` times so that a noisy neighbour hits both alike."""
+    env = harness.server_env(url)
+    app_server = Server("eventops", "wsgi:app", env)
+    minimal_server = Server("minimal", "minimal:app", env, cwd=harness.BENCH)
+    app_ok = lambda status, location: status == 302 and "/r/" in location  # noqa: E731
+    minimal_ok = lambda status, _location: 200 <= status < 400  # noqa: E731
+    register_path = f"/e/{slug}/register"
+    rounds_out = []
+    with app_server, minimal_server:
+        forms = [open_form(app_server.port, slug) for _ in range(threads)]
+        browsers, form_times = [b for b, _t in forms], [t for _b, t in forms]
+        plain = [Browser() for _ in range(threads)]
+        # warm both (workers' first requests: imports, pools, templates); not counted
+        run_load(app_server.port, register_path, browsers, org_names, warmup, app_ok)
+        run_load(minimal_server.port, "/submit", plain, org_names, warmup, minimal_ok)
+        for number in range(rounds):
+            a = run_load(app_server.port, register_path, browsers, org_names, duration, app_ok)
+            m = run_load(minimal_server.port, "/submit", plain, org_names, duration, minimal_ok)
+            for name, r in (("eventops", a), ("minimal ", m)):
+                log(f"    round {number + 1}: {name} {r['rps']:.1f} req/s ({r['ok']} ok, {r['failures']} failed, "
+                    f"p50 {r['p50_ms'] or 0:.0f} ms, client CPU {r['client_cpu']:.0%})")
+            rounds_out.append({"eventops": a, "minimal": m})
+
+    def total(kind):
+        seconds = sum(r[kind]["elapsed_s"] for r in rounds_out)
+        return sum(r[kind]["ok"] for r in rounds_out) / seconds if seconds else 0.0
+
+    kinds = ("eventops", "minimal")
+    app_rps, minimal_rps = total("eventops"), total("minimal")
+    return {"app_rps": app_rps, "minimal_rps": minimal_rps, "ratio": app_rps / minimal_rps if minimal_rps else None,
+            "threads": threads, "duration_s": duration, "rounds": rounds,
+            "failures": {k: sum(r[k]["failures"] for r in rounds_out) for k in kinds},
+            "first_errors": {k: next((r[k]["first_error"] for r in rounds_out if r[k]["first_error"]), None)
+                             for k in kinds},
+            "form_get_ms": statistics.median(form_times) * 1000, "per_round": rounds_out}
 
 
 # --- profiles (not timed: cProfile slows everything down) -------------------------------------
 
-def _write_profile(profile, name, lines=35) -> str:
-    OUT.mkdir(exist_ok=True)
-    text = io.StringIO()
-    stats = pstats.Stats(profile, stream=text)
-    stats.sort_stats("cumulative").print_stats(lines)
-    text.write("\n--- by own time ---\n")
-    stats.sort_stats("tottime").print_stats(lines)
+def _profiled(name, fn, lines=35) -> str:
+    profile = cProfile.Profile()
+    profile.enable()
+    fn()
+    profile.disable()
     path = OUT / f"profile-{name}.txt"
-    path.write_text(text.getvalue())
-    stats.dump_stats(OUT / f"profile-{name}.prof")  # for snakeviz / pstats
+    harness.write_profile(profile, path, (("cumulative", lines), ("tottime", lines)))
     return str(path)
 
 
 def profile_import(app, user_id, event_id, content, name) -> str:
-    profile = cProfile.Profile()
+    from eventops.accounts.models import User
+    from eventops.events.models import Event
+    from eventops.extensions import db
     with app.test_request_context(base_url="http://127.0.0.1"):
-        event = db.session.get(Event, event_id)
-        actor = db.session.get(User, user_id)
-        profile.enable()
-        batch = csvio.upload(event, "profile.csv", content, actor=actor)
-        db.session.commit()
-        csvio.run(event, batch, {k: int(v) for k, v in batch.mapping.items()}, actor=actor)
-        db.session.commit()
-        profile.disable()
-    return _write_profile(profile, name)
+        event, actor = db.session.get(Event, event_id), db.session.get(User, user_id)
+        return _profiled(name, lambda: fixtures.import_csv(event, "profile.csv", content, actor=actor))
 
 
 def profile_pages(app, rows, name, requests=10) -> list[str]:
     client = app.test_client()
-    login(client)
+    fixtures.login(client, *ORGANIZER)
     path = f"/manage/{SLUG}/registrations"
     written = []
     for key, _label, queries in page_cases(rows):
         args = [dict(parse_qsl(q)) for q in queries]
         client.get(path, query_string=args[0])
-        profile = cProfile.Profile()
-        profile.enable()
-        for i in range(requests):
-            response = client.get(path, query_string=args[i % len(args)])
-            response.get_data()
-            if response.status_code != 200:
-                raise RuntimeError(f"{key}: HTTP {response.status_code}")
-        profile.disable()
-        written.append(_write_profile(profile, f"{name}-{key}", lines=25))
+        written.append(_profiled(f"{name}-{key}", lambda: [_page(client, path, args[i % len(args)], key)
+                                                           for i in range(requests)], lines=25))
     return written
 
 
-def profile_submissions(app, name, org_names, submissions=100, first=0) -> str:
+def profile_submissions(app, name, org_names, submissions=100) -> str:
     """The registration POST in-process (same view, same service, CSRF on), to see where it spends."""
+    from eventops.demo import data as demo
     client = app.test_client()
-    token = csrf_token(client.get(f"/e/{SLUG}/register").get_data(as_text=True))
+    token = fixtures.csrf_token(client.get(f"/e/{SLUG}/register").get_data(as_text=True))
     rng = random.Random(7)
-    profile = cProfile.Profile()
-    profile.enable()
-    for n in range(first, first + submissions):
-        response = client.post(f"/e/{SLUG}/register", data={
-            "csrf_token": token, "name": "测试" + demo.person_name(rng), "organisation": rng.choice(org_names),
-            "org_type": "hospital", "position": "主任", "mobile": f"17{n:09d}",
-            "email": f"profile{n}@bench.example.cn", "category": "attendee"})
-        if response.status_code != 302:
-            raise RuntimeError(f"profile submission: {response.status_code}")
-    profile.disable()
-    return _write_profile(profile, name)
+
+    def post_all():
+        for n in range(submissions):
+            response = client.post(f"/e/{SLUG}/register", data={
+                "csrf_token": token, "name": "测试" + demo.person_name(rng), "organisation": rng.choice(org_names),
+                "org_type": "hospital", "position": "主任", "mobile": f"17{n:09d}",
+                "email": f"profile{n}@bench.example.cn", "category": "attendee"})
+            if response.status_code != 302:
+                raise RuntimeError(f"profile submission: {response.status_code}")
+    return _profiled(name, post_all)
