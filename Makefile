@@ -39,11 +39,14 @@ fonts:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }
 
+# the demo's links (printed, mailed) use the address it is served on: make demo PORT=5101
+DEMO_ENV = EVENTOPS_DATABASE_URL=$(DEMO_DB) EVENTOPS_BASE_URL=http://$(HOST):$(PORT)
+
 demo: install fonts
 	mkdir -p instance
-	EVENTOPS_DATABASE_URL=$(DEMO_DB) $(BIN)/flask --app wsgi db upgrade
-	EVENTOPS_DATABASE_URL=$(DEMO_DB) $(BIN)/flask --app wsgi demo seed
-	EVENTOPS_DATABASE_URL=$(DEMO_DB) EVENTOPS_SECURE_COOKIES=0 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	$(DEMO_ENV) $(BIN)/flask --app wsgi db upgrade
+	$(DEMO_ENV) $(BIN)/flask --app wsgi demo seed
+	$(DEMO_ENV) EVENTOPS_SECURE_COOKIES=0 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -15,6 +15,15 @@ def absolute_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def site_path(endpoint: str, **values) -> str:
+    """A link within the site (no host), for what is stored and shown on its pages (a notice):
+    it keeps working whatever host and port serve the site. Works outside a request too."""
+    if not has_request_context():
+        with current_app.test_request_context():
+            return url_for(endpoint, **values)
+    return url_for(endpoint, **values)
+
+
 def safe_next(target) -> str | None:
     """``target`` if it is a path on this site (for ``?next=`` after login or a language switch),
     else None: never another host, whatever the browser would make of slashes, backslashes or

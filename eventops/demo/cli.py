@@ -238,17 +238,18 @@ def _signings(event, start, clerk, organizer):
 @click.option("--people", default=860, show_default=True, help="How many registrations to generate.")
 def seed_command(people):
     """Create the demo event and its accounts (does nothing if it exists)."""
-    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    # the address the demo is served on (make demo sets EVENTOPS_BASE_URL from HOST and PORT)
+    base = (current_app.config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     with current_app.test_request_context(base_url=base):
         event, created = seed(people)
         db.session.commit()
     click.echo(("created" if created else "already there") + f": {event.name_zh} ({event.slug})")
     click.echo("")
-    click.echo("  Demo event:  http://127.0.0.1:5000/e/" + SLUG)
-    click.echo("  Big screen:  http://127.0.0.1:5000/e/" + SLUG + "/signings/live")
-    click.echo("  Corridor:    http://127.0.0.1:5000/e/" + SLUG + "/corridor")
-    click.echo("  Programme:   http://127.0.0.1:5000/e/" + SLUG + "/programme")
-    click.echo("  Sign in at:  http://127.0.0.1:5000/login")
+    click.echo(f"  Demo event:  {base}/e/{SLUG}")
+    click.echo(f"  Big screen:  {base}/e/{SLUG}/signings/live")
+    click.echo(f"  Corridor:    {base}/e/{SLUG}/corridor")
+    click.echo(f"  Programme:   {base}/e/{SLUG}/programme")
+    click.echo(f"  Sign in at:  {base}/login")
     for email, password, name, _admin in LOGINS:
         click.echo(f"    {name:<6} {email:<26} password: {password}")
     click.echo("")

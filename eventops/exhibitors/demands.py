@@ -15,7 +15,7 @@ from ..core.db import contains
 from ..core.errors import DomainError, InvalidInput
 from ..core.mail import send_mail
 from ..core.timeutil import now_utc
-from ..core.urls import absolute_url
+from ..core.urls import absolute_url, site_path
 from ..extensions import db
 from ..organisations.models import Organisation
 from .models import DEMAND_KINDS, Demand, ExhibitorProfile, Notice, Recommendation
@@ -143,12 +143,13 @@ def recommend(demand, limit=LIMIT) -> list[Recommendation]:
 
 def notify(demand, recommendations):
     """The targeted push: an in-app notice and a mail to each recommended organisation's managers."""
-    link = absolute_url("exhibitors.demand", slug=demand.event.slug, demand_id=demand.id)
+    path = site_path("exhibitors.demand", slug=demand.event.slug, demand_id=demand.id)  # shown on the site
+    link = absolute_url("exhibitors.demand", slug=demand.event.slug, demand_id=demand.id)  # mailed
     for rec in recommendations:
         org = rec.profile.organisation
         text = _("%(org)s published “%(title)s”; you were recommended: %(why)s",
                  org=demand.organisation.name, title=demand.title, why="；".join(rec.reasons))
-        db.session.add(Notice(event_id=demand.event_id, organisation_id=org.id, text=text[:500], link=link,
+        db.session.add(Notice(event_id=demand.event_id, organisation_id=org.id, text=text[:500], link=path,
                               created_at=now_utc()))
         managers = db.session.scalars(select(User.email).join(OrganisationManager).where(
             OrganisationManager.organisation_id == org.id)).all()

@@ -229,6 +229,7 @@ class Notice(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(String(500))
+    #: a path on this site (no host: it works whatever host serves the site)
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     read_at = mapped_column(UTCDateTime)

@@ -53,3 +53,19 @@ def test_demo_seed_command_prints_the_logins(app):
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--people", "20"])
     assert result.exit_code == 0, result.output
     assert "organizer@eventops.demo" in result.output and "door@eventops.demo" in result.output
+
+
+def test_the_demo_prints_and_mails_the_address_it_is_served_on(app):
+    """`make demo PORT=5101` sets EVENTOPS_BASE_URL to the address it serves: printed addresses
+    and mailed links use it, and notices on the site carry paths that work on any port."""
+    from eventops.core.models import MailMessage
+    from eventops.exhibitors.models import Notice
+    app.config["BASE_URL"] = "http://127.0.0.1:5101"
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--people", "20"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5101/e/" in result.output and ":5000" not in result.output
+    bodies = db.session.scalars(db.select(MailMessage.body)).all()
+    assert any("http://127.0.0.1:5101/" in body for body in bodies)
+    assert not any("127.0.0.1:5000" in body or "localhost" in body for body in bodies)
+    links = db.session.scalars(db.select(Notice.link)).all()
+    assert links and all(link.startswith("/e/") for link in links)
