@@ -227,7 +227,7 @@ def test_an_entry_rewritten_with_a_recomputed_hash_chain_fails_the_keyed_mac(app
     _bypass_triggers("UPDATE ledger_entries SET amount_fen = 99900000 WHERE seq = 2")
     db.session.expire_all()
     previous = chain.GENESIS
-    for entry in ledger.all_entries(event):
+    for entry in list(ledger.all_entries(event)):  # read them all first: ALTER TABLE needs no open cursor
         new_hash = chain.entry_hash(previous, entry)
         _bypass_triggers(f"UPDATE ledger_entries SET prev_hash = '{previous}', hash = '{new_hash}' WHERE id = {entry.id}")
         previous = new_hash
