@@ -100,54 +100,51 @@ def save_profile(event, organisation, profile):
     return _render(event, organisation, profile, profile_form=form)
 
 
+def _submit(event, organisation, profile, name, form, action, success, **options):
+    """One of the portal's forms: back to the portal when the service took it, else the portal
+    again with this form's errors next to its fields."""
+    if form.validate_on_submit() and perform(lambda: action(form), success, form=form, **options):
+        return _back(event, organisation)
+    return _render(event, organisation, profile, **{name: form})
+
+
 @bp.route("/<int:org_id>/files", methods=["POST"])
 @portal_view
 def upload(event, organisation, profile):
-    form = UploadForm()
-    if form.validate_on_submit() and perform(
-            lambda: services.save_upload(event, organisation, form.kind.data, form.file.data.filename,
-                                         form.file.data.read(), actor=current_user),
-            _("The file has been uploaded."), form=form, field="file"):
-        return _back(event, organisation)
-    return _render(event, organisation, profile, upload_form=form)
+    return _submit(event, organisation, profile, "upload_form", UploadForm(), lambda form: services.save_upload(
+        event, organisation, form.kind.data, form.file.data.filename, form.file.data.read(), actor=current_user),
+        _("The file has been uploaded."), field="file")
 
 
 @bp.route("/<int:org_id>/booth", methods=["POST"])
 @portal_view
 def apply(event, organisation, profile):
-    form = BoothApplicationForm()
-    if form.validate_on_submit() and perform(
-            lambda: services.apply_for_booth(profile, preferences=(form.preferences.data or "").upper().split(),
-                                             zone=form.zone.data, note=form.note.data, actor=current_user),
-            _("Your booth application has been sent."), form=form):
-        return _back(event, organisation)
-    return _render(event, organisation, profile, booth_form=form)
+    return _submit(event, organisation, profile, "booth_form", BoothApplicationForm(), lambda form: services.apply_for_booth(
+        profile, preferences=(form.preferences.data or "").upper().split(), zone=form.zone.data, note=form.note.data,
+        actor=current_user), _("Your booth application has been sent."))
 
 
 @bp.route("/<int:org_id>/demands", methods=["POST"])
 @portal_view
 def submit_demand(event, organisation, profile):
-    form = DemandForm()
-    if form.validate_on_submit() and perform(
-            lambda: demands.submit(event, organisation, kind=form.kind.data, title=form.title.data,
-                                   description=form.description.data, tags=(form.tags.data or "").split(),
-                                   actor=current_user),
-            _("Your demand has been sent for review."), form=form):
-        return _back(event, organisation)
-    return _render(event, organisation, profile, demand_form=form)
+    return _submit(event, organisation, profile, "demand_form", DemandForm(), lambda form: demands.submit(
+        event, organisation, kind=form.kind.data, title=form.title.data, description=form.description.data,
+        tags=(form.tags.data or "").split(), actor=current_user), _("Your demand has been sent for review."))
+
+
+def _lead_saved(done):
+    lead, created = done
+    if created:
+        return _("Lead saved: %(name)s", name=lead.registration.name)
+    return _("%(name)s is already among your leads.", name=lead.registration.name)
 
 
 @bp.route("/<int:org_id>/leads", methods=["POST"])
 @portal_view
 def capture(event, organisation, profile):
-    form = LeadForm()
-    if form.validate_on_submit() and perform(
-            lambda: services.capture_lead(profile, form.code.data, consent=form.consent.data, note=form.note.data,
-                                          actor=current_user),
-            lambda done: _("Lead saved: %(name)s", name=done[0].registration.name) if done[1]
-            else _("%(name)s is already among your leads.", name=done[0].registration.name), form=form, field="code"):
-        return _back(event, organisation)
-    return _render(event, organisation, profile, lead_form=form)
+    return _submit(event, organisation, profile, "lead_form", LeadForm(), lambda form: services.capture_lead(
+        profile, form.code.data, consent=form.consent.data, note=form.note.data, actor=current_user),
+        _lead_saved, field="code")
 
 
 @bp.route("/<int:org_id>/leads.csv")
