@@ -251,7 +251,8 @@ def attach(policy, filename, data: bytes, *, actor) -> PolicyAttachment:
                           field="file")
     if sniff(data) != "application/pdf":
         raise PolicyError("type", _("An attachment must be a PDF file."), field="file")
-    name = "".join(ch for ch in (filename or "") if ch.isprintable() and ch not in '/\\"')[-100:] or "policy.pdf"
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]  # the browser's path is not ours to keep
+    name = "".join(ch for ch in base if ch.isprintable() and ch != '"')[-100:] or "policy.pdf"
     attachment = PolicyAttachment(policy_id=policy.id, filename=name, content_type="application/pdf", size=len(data),
                                   sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=actor.id,
                                   created_at=now_utc())

@@ -54,7 +54,8 @@ def _links_from(data) -> list[tuple[str, int]]:
     """(kind, id) for the organisations (by name), ledger entries (by id) and policies (by id)
     an article names; unknown ones are refused with their field."""
     errors, links = {}, []
-    for name in data.get("organisations") or []:
+    names = data.get("organisations") or []
+    for name in names.splitlines() if isinstance(names, str) else names:
         name = " ".join(name.split())
         if not name:
             continue
@@ -101,7 +102,8 @@ def _apply(article, data: dict):
         raise InvalidInput(errors)
     article.title_zh, article.title_en = title_zh, clip(" ".join((data.get("title_en") or "").split()), 200)
     article.summary, article.byline, article.body = clip(data.get("summary"), 500), clip(data.get("byline"), 200), body
-    article.links = [ArticleLink(kind=kind, target_id=target) for kind, target in links]
+    kept = {(link.kind, link.target_id): link for link in article.links}  # unchanged links stay as they are
+    article.links = [kept.get(key) or ArticleLink(kind=key[0], target_id=key[1]) for key in links]
     names = [o.name for o in _organisations(article)]
     article.search_text = fold(" ".join([article.title_zh, article.title_en, article.summary, article.byline,
                                          body, *names]))
