@@ -403,14 +403,19 @@ def related(policy, limit=RELATED_LIMIT) -> dict:
         any_topic(ExhibitorProfile.search_text)).order_by(ExhibitorProfile.event_id.desc()).limit(500)).all()
     profiles = _newest_first(profiles, lambda p: p.organisation_id)
 
-    def ranked(rows, shares):
+    def ranked(rows, shares, weight=lambda item: len(item[1])):
         scored = [(row, shares(row)) for row in rows]
         scored = [(row, s) for row, s in scored if s]
-        scored.sort(key=lambda item: -len(item[1]))
+        scored.sort(key=lambda item: -weight(item))  # stable: ties keep the newest first
         return scored[:limit]
 
+    def pi_weight(item):
+        pi, shared = item  # a research area counts more than a word in the PI's experience
+        return sum(2 if t in pi.research_areas or t == pi.specialty else 1 for t in shared)
+
     return {
-        "pis": ranked(pis, lambda p: [t for t in topics if t in p.research_areas or fold(t) in p.search_text]),
+        "pis": ranked(pis, lambda p: [t for t in topics if t in p.research_areas or fold(t) in p.search_text],
+                      pi_weight),
         "demands": ranked(demands, lambda d: [t for t in topics if t in d.tags]),
         "exhibitors": ranked(profiles, lambda p: sum(demand_board.shared_topics(
             topics, p.tags, p.specialties, p.search_text or ""), [])),

@@ -127,8 +127,8 @@ def test_organizer_creates_reviews_and_publishes_a_policy(app, client, alliance)
     upload = client.post(f"/platform/manage/policies/{policy.id}/attachments",
                          data={"file": (io.BytesIO(PNG), "fake.pdf")}, content_type="multipart/form-data")
     assert upload.status_code == 302
-    refusal = client.get(f"/platform/manage/policies/{policy.id}?lang=en").get_data(as_text=True)
-    assert "An attachment must be a PDF file." in refusal
+    refusal = client.get(f"/platform/manage/policies/{policy.id}").get_data(as_text=True)
+    assert "附件必须是 PDF 文件。" in refusal  # the flashed refusal
     db.session.refresh(policy)
     assert policy.attachments == []
     client.post(f"/platform/manage/policies/{policy.id}/review", data={"decision": "publish"})
