@@ -165,6 +165,12 @@ def platform_can(permission):
 
 
 @bp.app_template_global()
+def platform_manages() -> bool:
+    """Whether the signed-in user manages an organisation (the nav then links their page)."""
+    return bool(exhibitors.managed_organisations(current_user))
+
+
+@bp.app_template_global()
 def platform_current_event():
     return current_event()
 

@@ -225,3 +225,10 @@ def test_achievements_through_the_back_office(app, client, alliance):
     client.post(f"/platform/achievements/{item.id}/stage", data={"stage": "research"})
     db.session.refresh(item)
     assert item.stage == "licensed"
+
+
+def test_a_department_manager_lands_on_the_platform_after_login(app, client, alliance):
+    login(client, alliance["managers"]["广州市卫生健康委员会"])
+    assert client.get("/home").headers["Location"].endswith("/platform/mine/")
+    page = client.get("/platform/").get_data(as_text=True)
+    assert "/platform/mine/" in page and "/platform/manage/" not in page
