@@ -2,7 +2,6 @@
 汇政策, 看成效 and 院企合作巡礼. Only what a reviewer published is shown; 找PI and the demand
 board stay with their event (``/e/<slug>/pis``), the home page opens the current event's."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.permissions import can_platform

@@ -1,5 +1,5 @@
 """汇政策: entries, review, search, validity, related, the targeted push, attachments, sessions."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select

@@ -9,7 +9,7 @@ from eventops.ledger import services as ledger
 from eventops.platform import policies, reports, results
 from eventops.platform.models import ClinicalTrial, Policy
 
-from ..factories import login, make_user
+from ..factories import login
 from .conftest import PDF, PNG, policy_data
 
 
