@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy import update as sql_update
 
 from ..accounts.models import OrganisationManager
 from ..accounts.permissions import can_platform
@@ -147,15 +148,18 @@ def update(policy, data: PolicyData, *, actor) -> Policy:
 
 def review(policy, *, publish: bool, note="", actor) -> list[PolicyPush]:
     """Publish (and push to the organisations whose interests match) or return an entry."""
-    if policy.status != "submitted":
-        raise PolicyError("not_submitted", _("Only entries awaiting review can be reviewed."))
-    policy.reviewed_by_id, policy.reviewed_at, policy.review_note = actor.id, now_utc(), clip(note, 500)
+    # a conditional UPDATE: of two reviewers deciding at once, exactly one does (and pushes)
+    db.session.flush()
+    decided = db.session.execute(sql_update(Policy).where(Policy.id == policy.id, Policy.status == "submitted").values(
+        status="published" if publish else "rejected", reviewed_by_id=actor.id, reviewed_at=now_utc(),
+        review_note=clip(note, 500)).execution_options(synchronize_session=False))
+    if decided.rowcount != 1:
+        db.session.refresh(policy)
+        raise PolicyError("not_submitted", _("Only entries awaiting review can be reviewed."), status=409)
+    db.session.refresh(policy)
     if not publish:
-        policy.status = "rejected"
-        db.session.flush()
         audit.record(actor, "policy.reject", policy, details={"note": policy.review_note})
         return []
-    policy.status = "published"
     policy.published_at = policy.published_at or now_utc()
     db.session.flush()
     pushes = push(policy)

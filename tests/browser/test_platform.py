@@ -41,7 +41,13 @@ def test_search_from_the_home_page(app, live_server, phone, alliance):  # noqa: 
     page.wait_for_url(re.compile(rf"/platform/policies/{policy.id}$"))
     assert "郑小飞" in page.inner_text("#related-pis")
     assert page.inner_text("#validity") == "有效"
+    assert _fits(page)
     screenshot(page, "platform-policy-phone")
+    page.locator(".platform-nav a", has_text="汇政策").click()
+    page.select_option("select[name=validity]", "current")
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_url(re.compile(r"validity=current"))
+    assert policy.title_zh in page.inner_text("main") and _fits(page)  # long issuing bodies stay inside
     # a search that finds nothing says so; the box keeps the words
     page.goto(f"{live_server}/platform/")
     page.get_by_role("searchbox", name="在平台中搜索").fill("<script>不存在</script>")
