@@ -38,6 +38,8 @@ from .meetings.cli import meetings_cli
 from .meetings.models import SESSION_KINDS
 from .meetings.views import bp as meetings_bp
 from .organisations.models import ORG_TYPES
+from .platform.views_manage import bp as platform_manage_bp
+from .platform.views_public import bp as platform_bp
 from .registration import services as registrations
 from .registration.models import STATUSES
 from .registration.views_manage import bp as backoffice_bp
@@ -115,6 +117,8 @@ def _register_blueprints(app):
     app.register_blueprint(showcase_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(platform_bp)
+    app.register_blueprint(platform_manage_bp)
     register_api(app)
 
 
@@ -211,7 +215,7 @@ def _register_security_headers(app):
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-        if request.path.startswith(("/r/", "/manage/", "/login")):
+        if request.path.startswith(("/r/", "/manage/", "/login", "/platform/manage/", "/platform/mine/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

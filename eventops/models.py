@@ -10,4 +10,6 @@ from .meetings.models import (Availability, Broker, Meeting, MeetingRequest, Mee
                               MeetingSlot, NegotiationTable, ProgrammeSession)
 from .ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerTotal, SigningSession  # noqa: F401
 from .organisations.models import Organisation  # noqa: F401
+from .platform.models import (Achievement, Article, ArticleLink, ClinicalTrial, Policy,  # noqa: F401
+                              PolicyAttachment, PolicyPush, PolicySession)
 from .registration.models import ImportBatch, Registration  # noqa: F401

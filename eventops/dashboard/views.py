@@ -27,6 +27,8 @@ def home():
         profile = exhibitors.latest_profile_of(current_user)
         if profile is not None:  # an exhibitor manager
             return redirect(url_for("portal.organisation", slug=profile.event.slug, org_id=profile.organisation_id))
+        if exhibitors.managed_organisations(current_user):  # a department's or association's manager
+            return redirect(url_for("platform_manage.mine"))
     if len(my_events) == 1 and not current_user.is_admin:
         return redirect(url_for("dashboard.event", slug=my_events[0].slug))
     return redirect(url_for("events.manage_index"))

@@ -24,6 +24,7 @@ from ..registration.queries import event_organisations
 from ..registration import services as registrations
 from ..registration.validation import RegistrationData
 from . import data
+from . import platform as platform_demo
 
 demo_cli = AppGroup("demo", help="The demo event.")
 
@@ -108,6 +109,7 @@ def seed(people=860, seed_value=2025):
     _arrivals(event, start, door, organizer, rng)
     _corridor(event, organizer, exhibitor, rng)
     _negotiations(event, start, organizer, rng)
+    platform_demo.seed(event, organizer, clerk, exhibitor)
     return event, True
 
 
@@ -249,7 +251,10 @@ def seed_command(people):
     click.echo(f"  Big screen:  {base}/e/{SLUG}/signings/live")
     click.echo(f"  Corridor:    {base}/e/{SLUG}/corridor")
     click.echo(f"  Programme:   {base}/e/{SLUG}/programme")
+    click.echo(f"  Platform:    {base}/platform/  (policies, results, reports, one search box)")
     click.echo(f"  Sign in at:  {base}/login")
     for email, password, name, _admin in LOGINS:
         click.echo(f"    {name:<6} {email:<26} password: {password}")
+    for email, password, name, organisation in platform_demo.LOGINS:
+        click.echo(f"    {name:<6} {email:<26} password: {password}  (manager of {organisation})")
     click.echo("")

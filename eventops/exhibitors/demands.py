@@ -70,10 +70,18 @@ def review(demand, *, publish: bool, actor) -> list[Recommendation]:
     return recommendations
 
 
+def shared_topics(topics, tags, specialties, text) -> tuple[list[str], list[str]]:
+    """The topics a counterpart shares: those among its tags or specialties (``common``), and the
+    others its folded profile text mentions (``found``). The demand board and the platform's
+    policy push match by this one rule."""
+    common = [t for t in topics if t in tags or t in specialties]
+    found = [t for t in topics if t not in common and t.lower() in text]
+    return common, found
+
+
 def _points(demand, terms, tags, specialties, text, org_type):
     """How well a counterpart fits, and the facts behind it (reasons are worded only for the kept)."""
-    common = [t for t in demand.tags if t in tags or t in specialties]
-    found = [t for t in demand.tags if t not in common and t.lower() in text]
+    common, found = shared_topics(demand.tags, tags, specialties, text)
     in_title = [term for term in terms if term in text and term not in common]
     complementary = org_type in COMPLEMENT.get(demand.organisation.org_type, set())
     points = 3.0 * len(common) + 1.5 * len(found) + 1.0 * min(len(in_title), 3) + (1.0 if complementary else 0.0)
@@ -141,21 +149,28 @@ def recommend(demand, limit=LIMIT) -> list[Recommendation]:
     return recommendations
 
 
+def push(organisation_id, *, text, endpoint, values, subject, event=None) -> int:
+    """The targeted push to one organisation: an in-app notice (``event`` None: a platform-wide
+    one) linking to the page ``endpoint`` with ``values`` by its path on this site, and a mail to
+    each of its managers with the absolute link. Returns how many managers were mailed."""
+    link = absolute_url(endpoint, **values)
+    db.session.add(Notice(event_id=getattr(event, "id", None), organisation_id=organisation_id, text=text[:500],
+                          link=site_path(endpoint, **values), created_at=now_utc()))
+    managers = db.session.scalars(select(User.email).join(OrganisationManager).where(
+        OrganisationManager.organisation_id == organisation_id)).all()
+    for email in managers:
+        send_mail(email, subject, f"{text}\n\n{link}", event=event)
+    return len(managers)
+
+
 def notify(demand, recommendations):
     """The targeted push: an in-app notice and a mail to each recommended organisation's managers."""
-    path = site_path("exhibitors.demand", slug=demand.event.slug, demand_id=demand.id)  # shown on the site
-    link = absolute_url("exhibitors.demand", slug=demand.event.slug, demand_id=demand.id)  # mailed
     for rec in recommendations:
-        org = rec.profile.organisation
         text = _("%(org)s published “%(title)s”; you were recommended: %(why)s",
                  org=demand.organisation.name, title=demand.title, why="；".join(rec.reasons))
-        db.session.add(Notice(event_id=demand.event_id, organisation_id=org.id, text=text[:500], link=path,
-                              created_at=now_utc()))
-        managers = db.session.scalars(select(User.email).join(OrganisationManager).where(
-            OrganisationManager.organisation_id == org.id)).all()
-        for email in managers:
-            send_mail(email, _("A demand for you: %(title)s", title=demand.title), f"{text}\n\n{link}",
-                      event=demand.event)
+        push(rec.profile.organisation.id, text=text, endpoint="exhibitors.demand", event=demand.event,
+             values={"slug": demand.event.slug, "demand_id": demand.id},
+             subject=_("A demand for you: %(title)s", title=demand.title))
     db.session.flush()
 
 
@@ -174,9 +189,12 @@ def recommendations_of(demand):
 
 
 def notices_for(event, organisation_ids):
+    """The notices of an organisation at ``event``, with the platform-wide ones (no event);
+    ``event`` None: the platform-wide ones alone."""
     if not organisation_ids:
         return []
-    return db.session.scalars(select(Notice).where(Notice.event_id == event.id, Notice.organisation_id.in_(organisation_ids))
+    at = Notice.event_id.is_(None) if event is None else (Notice.event_id == event.id) | Notice.event_id.is_(None)
+    return db.session.scalars(select(Notice).where(at, Notice.organisation_id.in_(organisation_ids))
                               .order_by(Notice.created_at.desc()).limit(50)).all()
 
 

@@ -220,13 +220,14 @@ class Recommendation(db.Model):
 
 
 class Notice(db.Model):
-    """An in-app notice for an organisation's managers (the targeted push of the demand board)."""
+    """An in-app notice for an organisation's managers (the targeted push of the demand board, and
+    of the platform's policies: those have no event)."""
 
     __tablename__ = "notices"
     __table_args__ = (Index("ix_notices_org", "organisation_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(String(500))
     #: a path on this site (no host: it works whatever host serves the site)

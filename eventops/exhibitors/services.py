@@ -214,7 +214,8 @@ def search_profiles(event, *, q="", specialty="", tag="", org_type="", page=1, p
 
 # --- uploads ----------------------------------------------------------------------------------
 
-def _sniff(data: bytes) -> str | None:
+def sniff(data: bytes) -> str | None:
+    """The type of an upload read from its first bytes: PNG, JPEG or PDF; None for anything else."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if data.startswith(b"\xff\xd8\xff"):
@@ -235,7 +236,7 @@ def save_upload(event, organisation, kind, filename, data: bytes, *, actor) -> U
         raise ExhibitorError("empty", _("The file is empty."), field="file")
     if len(data) > limit:
         raise ExhibitorError("too_large", _("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)), field="file")
-    content_type = _sniff(data)
+    content_type = sniff(data)
     if content_type not in types:
         message = _("A logo must be a PNG or JPEG image.") if kind == "logo" else _("A brochure must be a PDF file.")
         raise ExhibitorError("type", message, field="file")

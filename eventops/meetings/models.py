@@ -11,7 +11,8 @@ from ..extensions import db
 REQUEST_STATUSES = {"new": _l("Awaiting an answer"), "accepted": _l("Accepted"), "declined": _l("Declined"),
                     "cancelled": _l("Cancelled")}
 SESSION_KINDS = {"forum": _l("Forum"), "keynote": _l("Keynote"), "signing": _l("Signing ceremony"),
-                 "matchmaking": _l("One-to-one negotiations"), "other": _l("Other")}
+                 "matchmaking": _l("One-to-one negotiations"), "policy": _l("Policy interpretation"),
+                 "other": _l("Other")}
 _SCHEDULED = text("status = 'scheduled'")
 
 

@@ -68,4 +68,4 @@ def test_the_demo_prints_and_mails_the_address_it_is_served_on(app):
     assert any("http://127.0.0.1:5101/" in body for body in bodies)
     assert not any("127.0.0.1:5000" in body or "localhost" in body for body in bodies)
     links = db.session.scalars(db.select(Notice.link)).all()
-    assert links and all(link.startswith("/e/") for link in links)
+    assert links and all(link.startswith(("/e/", "/platform/")) for link in links)

@@ -186,7 +186,7 @@ def _truncate_and_rewrite_the_head(event, keep):
 
 
 def test_a_truncated_tail_with_rewritten_heads_is_found_by_the_checkpoint(app, signing, clerk, organizer):
-    event, (morning, afternoon) = signing["event"], signing["sessions"]
+    event, (morning, _afternoon) = signing["event"], signing["sessions"]
     for n in range(1, 6):
         record(event, contract(morning, f"{n}000.00"), clerk, f"cut-0000{n}")
     ledger.close_session(event, morning, actor=organizer)  # checkpoint at entry 5
@@ -238,7 +238,7 @@ def test_an_entry_rewritten_with_a_recomputed_hash_chain_fails_the_keyed_mac(app
 
 
 def test_a_closed_session_takes_no_new_contracts(signing, clerk, organizer):
-    event, (morning, afternoon) = signing["event"], signing["sessions"]
+    event, (morning, _afternoon) = signing["event"], signing["sessions"]
     entry, _ = record(event, contract(morning), clerk, "cls-00001")
     ledger.close_session(event, morning, actor=organizer)
     db.session.commit()
