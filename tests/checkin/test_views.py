@@ -33,11 +33,25 @@ def test_organizer_manages_gates_and_devices(client, door, organizer):
     slug = door["event"].slug
     client.post(f"/manage/{slug}/checkin/gates", data={"name": "贵宾通道"})
     assert [g.name for g in checkin.gates_of(door["event"])] == ["东门", "南门", "贵宾通道"]
-    client.post(f"/manage/{slug}/checkin/devices", data={"name": "东门闸机1"})
-    html = client.get(f"/manage/{slug}/checkin").get_data(as_text=True)
-    token = html.split('id="new-token">')[1].split("<")[0]
+    issued = client.post(f"/manage/{slug}/checkin/devices", data={"name": "东门闸机1"})
+    assert issued.status_code == 200 and issued.headers["Cache-Control"] == "no-store"
+    token = issued.get_data(as_text=True).split('id="new-token">')[1].split("<")[0]
     assert checkin.device_for_token(token) is not None
-    assert 'id="new-token"' not in client.get(f"/manage/{slug}/checkin").get_data(as_text=True)  # shown once
+    # shown once, in that answer; kept nowhere: not in the (signed, readable) session cookie
+    cookie = client.get_cookie("session")
+    assert cookie is not None and not contains_token(cookie.value, token)
+    assert 'id="new-token"' not in client.get(f"/manage/{slug}/checkin").get_data(as_text=True)
+
+
+def contains_token(cookie_value, token):
+    """Whether a Flask session cookie (base64 of possibly compressed JSON) holds the token."""
+    import base64
+    import zlib
+    payload = cookie_value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if cookie_value.startswith("."):
+        raw = zlib.decompress(raw)
+    return token in raw.decode("utf-8", "replace") or token in cookie_value
 
 
 def test_door_staff_cannot_manage_check_in(client, door):
