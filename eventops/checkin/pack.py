@@ -63,7 +63,7 @@ def parse_since(value) -> datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip().replace(" ", "+").replace("Z", "+00:00"))
     except ValueError:
         return None
     return moment.astimezone(timezone.utc) if moment.tzinfo else None
