@@ -6,6 +6,7 @@ pack says nothing about codes to anyone without the scanner's copy of it, and no
 event's. A scanner fetches the whole pack once, then every minute only what changed since its last
 copy (badges issued or replaced, registrations changed); it never learns the codes themselves.
 
+The check-in window comes along, so that a scan outside it is not shown green offline either.
 Entries are ``[hash, status, name]`` with status ``a`` (confirmed), ``p`` (not confirmed: pending,
 waitlisted, rejected), ``c`` (cancelled) or ``r`` (badge replaced by a new one). A scanner computes
 the hash with WebCrypto: base64url (no padding) of the first :data:`HASH_BYTES` bytes of
@@ -24,6 +25,7 @@ from ..badges.models import Badge
 from ..core.timeutil import now_utc
 from ..extensions import db
 from ..registration.models import STATUS_APPROVED, STATUS_CANCELLED, Registration
+from . import services
 
 VERSION = 1
 #: 96 bits: no two of an event's badges share a hash (collisions are at 2^48 badges)
@@ -83,6 +85,8 @@ def build(event, *, since: datetime | None = None) -> bytes:
     key = key_for(event)
     entries = [[code_hash(key, code), _status(revoked_at, status), name]
                for code, revoked_at, status, name in db.session.execute(query)]
+    opens, closes = services.window(event)
     body = {"v": VERSION, "event": event.slug, "key": _b64(key), "key_id": _b64(hashlib.sha256(key).digest()[:6]),
-            "hash_bytes": HASH_BYTES, "as_of": now.isoformat(), "full": full, "entries": entries}
+            "hash_bytes": HASH_BYTES, "as_of": now.isoformat(), "window": [opens.isoformat(), closes.isoformat()],
+            "full": full, "entries": entries}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

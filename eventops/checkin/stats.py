@@ -54,6 +54,8 @@ def by_column(event, column) -> list[tuple[str, int, int]]:
 NICE_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
 #: at most this many bars, however long the check-in window
 MAX_BUCKETS = 96
+#: steps between two labels of the time axis, in minutes
+TICK_MINUTES = (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
 
 
 @dataclass
@@ -73,6 +75,22 @@ class Arrivals:
     @property
     def total(self) -> int:
         return sum(self.counts)
+
+    def ticks(self, tz: str, most: int = 12) -> list[tuple[int, str, str]]:
+        """Where the time axis is labelled: (bucket index, local time, local date when the day
+        changes), at round local times (every 15 minutes... every day), at most ``most`` of them."""
+        size = int(self.size.total_seconds() // 60)
+        span = size * len(self.counts)
+        step = next((m for m in TICK_MINUTES if m >= size and span / m <= most), TICK_MINUTES[-1])
+        out, last_day = [], None
+        for index, (start, _n) in enumerate(self.buckets):
+            local = to_zone(start, tz)
+            minute = local.hour * 60 + local.minute
+            on_step = minute % step == 0 if step < 1440 else minute == 0 and local.toordinal() % (step // 1440) == 0
+            if on_step:
+                out.append((index, local.strftime("%H:%M"), local.strftime("%m-%d") if local.date() != last_day else ""))
+                last_day = local.date()
+        return out
 
 
 def chart_range(event, first_arrival=None) -> tuple[datetime, datetime]:

@@ -18,6 +18,7 @@ from ..registration.models import Registration
 from . import services, stats
 from .forms import WindowForm
 from .models import CheckIn, Device
+from .statuses import STATUSES
 
 bp = Blueprint("checkin", __name__, url_prefix="/manage/<slug>")
 
@@ -31,7 +32,8 @@ LIVE_EVERY = 5
 @bp.route("/scan")
 @event_view("checkin.scan")
 def scanner(event):
-    return render_template("checkin/scanner.html", event=event, gates=services.gates_of(event))
+    return render_template("checkin/scanner.html", event=event, gates=services.gates_of(event),
+                           messages={code: str(status.message) for code, status in STATUSES.items()})
 
 
 @lru_cache(maxsize=8)

@@ -153,3 +153,25 @@ def test_test_mode_is_switched_on_the_check_in_page(client, door, organizer):
     client.post(f"/manage/{slug}/checkin/devices/{device.id}/test-mode", data={"on": "0"})
     db.session.expire_all()
     assert db.session.get(Device, device.id).test_mode is False
+
+
+def test_the_scanner_is_installable(client, door):
+    login(client, door["staff"])
+    slug = door["event"].slug
+    page = client.get(f"/manage/{slug}/scan").get_data(as_text=True)
+    assert f'href="/manage/{slug}/scan/manifest.webmanifest"' in page and 'crossorigin="use-credentials"' in page
+    manifest = client.get(f"/manage/{slug}/scan/manifest.webmanifest")
+    assert manifest.headers["Content-Type"].startswith("application/manifest+json")
+    body = manifest.get_json()
+    assert body["start_url"] == body["scope"] == f"/manage/{slug}/scan" and body["display"] == "standalone"
+    assert {icon["sizes"] for icon in body["icons"]} == {"192x192", "512x512"}
+    for icon in body["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+    worker = client.get(f"/manage/{slug}/scan-sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    script = worker.get_data(as_text=True)
+    assert f'var PAGE = "/manage/{slug}/scan";' in script and "/static/js/scanner.js" in script
+    for asset in script.split("var ASSETS = ")[1].split(";")[0].strip("[]").split(", "):
+        assert client.get(asset.strip('"')).status_code == 200, asset
+    client.post("/logout")
+    assert client.get(f"/manage/{slug}/scan-sw.js").status_code in (302, 401)
