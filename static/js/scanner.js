@@ -135,6 +135,13 @@
 
   function kindOf(status) { return KIND[status] || "bad"; }
 
+  // a tap on the answer dismisses it (ready for the next badge), and the code field takes the keys again
+  result.addEventListener("click", function () {
+    if (result.classList.contains("checking")) return;
+    show("idle", D.msgReady, "", "");
+    focusCode();
+  });
+
   function renderVerdict(body, forNonce) {
     var a = body.attendee || {};
     var detail = [a.organisation, a.category_label].filter(Boolean).join(" · ");
@@ -320,7 +327,7 @@
       renderQueue();
       renderAttention();
       refreshCounts();
-      if (item.person) refreshSearch();
+      if (searchInput.value.trim().length >= 2) refreshSearch();
     });
   }
 

@@ -108,6 +108,9 @@ def test_green_then_amber_with_a_checking_state_between(live_server, context_fac
     screenshot(page, "scanner-amber")
     type_code(page, "EO1:NOTAVALIDCODE")
     page.wait_for_selector("#result.bad")
+    page.click("#result")                                 # dismissed: ready for the next, the field has the keys
+    page.wait_for_selector("#result.idle")
+    assert page.evaluate("document.activeElement.id") == "code"
     assert counts() == (2, 4)
 
 
