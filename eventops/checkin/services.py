@@ -8,7 +8,7 @@ the scan are stored together, and a retried request (same nonce) gets the stored
   device is a ``nonce_conflict`` and changes nothing.
 - A scan carries the moment it was scanned (a queue sends it late): it is recorded at that moment,
   never in the future and never older than ``CHECKIN_LATE_HOURS``; outside the event's check-in
-  window (:func:`window`) the answer is ``not_open``.
+  window (:mod:`.window`) the answer is ``not_open``.
 - A device in test mode gets the answers a real scan would get, stored apart (``test_scans``), and
   admits nobody.
 - An ok scan costs four statements on PostgreSQL: :func:`resolve` (event, device, gate and a stored
@@ -19,27 +19,25 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, false, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..accounts.models import User
 from ..badges.codes import parse as parse_code
 from ..badges.models import Badge
 from ..core import audit
 from ..core.errors import DomainError
-from ..core.timeutil import now_utc, to_zone
+from ..core.timeutil import now_utc
 from ..events.models import Event
 from ..extensions import db
 from ..registration.models import STATUS_APPROVED, STATUS_CANCELLED, Registration
 from .models import CheckIn, Device, Gate, Scan, TestScan
 from .statuses import FAILED, STATUSES
+from .window import default_window, moment_of, window  # noqa: F401  (default_window: for callers)
 
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 #: ids beyond a 32-bit integer column are nobody's (and must not reach the database as parameters)
@@ -198,23 +196,7 @@ def resolve(slug, *, token=None, gate_ref=None, nonce=None) -> Door | None:
     return Door(*row) if row is not None else None
 
 
-# --- the check-in window and the moment of a scan ---------------------------------------------
-
-def default_window(event) -> tuple[datetime, datetime]:
-    """00:00 of the event's first day to the end of its last day, in the event's time zone."""
-    zone = ZoneInfo(event.timezone)
-    first = to_zone(event.starts_at, event.timezone).date()
-    last = (to_zone(event.ends_at, event.timezone) - timedelta(microseconds=1)).date()
-    opens = datetime.combine(first, time(0), tzinfo=zone)
-    closes = datetime.combine(max(last, first) + timedelta(days=1), time(0), tzinfo=zone)
-    return opens.astimezone(timezone.utc), closes.astimezone(timezone.utc)
-
-
-def window(event) -> tuple[datetime, datetime]:
-    """When check-in is open: the event's own window, or :func:`default_window`."""
-    opens, closes = default_window(event)
-    return event.checkin_opens_at or opens, event.checkin_closes_at or closes
-
+# --- the check-in window (see .window) ----------------------------------------------------------
 
 def set_window(event, opens_at, closes_at, *, actor):
     """Set the check-in window (aware datetimes), or go back to the default with both None."""
@@ -244,20 +226,6 @@ def parse_moment(value) -> datetime | None:
         raise CheckInError("bad_moment", _("A scan's time must be an ISO 8601 date and time with its offset."),
                            status=400)
     return moment.astimezone(timezone.utc)
-
-
-def moment_of(scanned_at, sent_at, now) -> datetime:
-    """When a scan happened, bounded: never after ``now``, never more than ``CHECKIN_LATE_HOURS`` before.
-
-    With ``sent_at`` (the scanner's clock when it sent the scan) the scan's age on the scanner's own
-    clock is taken from now, so a scanner whose clock is wrong still records the right moment."""
-    if scanned_at is None:
-        return now
-    if sent_at is not None:
-        moment = now - max(sent_at - scanned_at, timedelta(0))
-    else:
-        moment = min(scanned_at, now)
-    return max(moment, now - timedelta(hours=current_app.config.get("CHECKIN_LATE_HOURS", 12)))
 
 
 # --- scanning ---------------------------------------------------------------------------------
@@ -468,50 +436,7 @@ def _test_scan(event, *, gate, nonce, code, registration_id, device, presented, 
                       previous_gate=found.standing_gate if status == "already_checked_in" else None)
 
 
-# --- a person's check-ins and scans -------------------------------------------------------------
-
-def check_ins_of(registration) -> list[CheckIn]:
-    """A person's check-ins, annulled ones too, oldest first."""
-    return list(db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)
-                                   .order_by(CheckIn.at)))
-
-
-@dataclass
-class ScanLine:
-    at: datetime
-    received_at: datetime | None
-    status: str
-    gate: str | None
-    device: str | None
-    staff: str | None
-    nonce: str
-    test: bool = False
-
-    @property
-    def message(self):
-        return STATUSES[self.status].message
-
-    @property
-    def late(self) -> bool:
-        """Sent well after it was scanned (from a scanner's offline queue)."""
-        return self.received_at is not None and self.received_at - self.at > timedelta(seconds=30)
-
-
-def scans_of(registration, limit=500) -> list[ScanLine]:
-    """Every scan of a person (failed ones too, and test-mode ones, marked), newest first."""
-    lines = []
-    for model, test in ((Scan, False), (TestScan, True)):
-        user_column = model.user_id if model is Scan else literal(None)
-        rows = db.session.execute(
-            select(model.at, model.received_at, model.status, Gate.name, Device.name, User.name, User.email,
-                   model.nonce)
-            .outerjoin(Gate, Gate.id == model.gate_id).outerjoin(Device, Device.id == model.device_id)
-            .outerjoin(User, User.id == user_column)
-            .where(model.registration_id == registration.id).order_by(model.at.desc()).limit(limit))
-        lines += [ScanLine(at, received, status, gate, device, (name or email) if (name or email) else None, nonce, test)
-                  for at, received, status, gate, device, name, email, nonce in rows]
-    return sorted(lines, key=lambda line: line.at, reverse=True)[:limit]
-
+# --- annulling -------------------------------------------------------------------------------------
 
 def annul(check_in, *, actor, reason) -> CheckIn:
     if check_in.annulled_at is not None:
