@@ -41,7 +41,7 @@ import hashlib  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import fixtures  # noqa: E402
@@ -127,6 +127,9 @@ def make_event(app, slug, rows, seed, *, gates=0, devices=0) -> dict:
         issued = badges.issue_missing(event)
         db.session.commit()
         t2 = time.perf_counter()
+        # the door is open now (the event is a month away; by default check-in opens on its first day)
+        now = datetime.now(timezone.utc)
+        checkin.set_window(event, now - timedelta(hours=1), now + timedelta(days=40), actor=organizer)
         gate_ids = [checkin.add_gate(event, name, actor=organizer).id for name in GATES[:gates]]
         tokens = [checkin.issue_device(event, f"扫码枪 {i + 1:02d}", actor=organizer)[1] for i in range(devices)]
         db.session.commit()

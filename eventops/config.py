@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .core.ratelimit import storage_uri
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -50,13 +52,19 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "eventops" / "translations")
     LANGUAGES = ("zh", "en")
     REDIS_URL = os.environ.get("EVENTOPS_REDIS_URL")
-    RATELIMIT_STORAGE_URI = os.environ.get("EVENTOPS_REDIS_URL") or "memory://"
+    #: Redis when it answers, each process's memory when it does not (core.ratelimit)
+    RATELIMIT_STORAGE_URI = storage_uri(os.environ.get("EVENTOPS_REDIS_URL"))
     RATELIMIT_ENABLED = _bool("EVENTOPS_RATELIMIT", True)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    #: failed scans (invalid, another event's badge) per scanner before its failed answers are slowed
     FAILED_SCAN_LIMIT = os.environ.get("EVENTOPS_FAILED_SCAN_LIMIT", "30 per minute")
     #: the secret that keys the ledger's HMAC chain and checkpoints; kept outside the database
     LEDGER_KEY = os.environ.get("EVENTOPS_LEDGER_KEY")
+    #: seconds a failed answer is held back once a scanner is over its limit (valid badges never wait)
+    FAILED_SCAN_DELAY = float(os.environ.get("EVENTOPS_FAILED_SCAN_DELAY", "2"))
+    #: a scan sent late (queued offline) is recorded at the moment it was scanned, if within these hours
+    CHECKIN_LATE_HOURS = int(os.environ.get("EVENTOPS_CHECKIN_LATE_HOURS", "12"))
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("EVENTOPS_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
     SMTP_HOST = os.environ.get("EVENTOPS_SMTP_HOST")
     SMTP_PORT = int(os.environ.get("EVENTOPS_SMTP_PORT", "587"))

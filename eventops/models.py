@@ -1,7 +1,7 @@
 """Imports every domain's models so that the metadata is complete (Alembic, tests)."""
 from .accounts.models import EventRole, OrganisationManager, User  # noqa: F401
 from .badges.models import Badge  # noqa: F401
-from .checkin.models import CheckIn, Device, Gate, Scan  # noqa: F401
+from .checkin.models import CheckIn, Device, Gate, Scan, TestScan  # noqa: F401
 from .core.models import AuditEntry, MailMessage  # noqa: F401
 from .events.models import CategoryCapacity, Event, Question  # noqa: F401
 from .exhibitors.models import (Booth, BoothApplication, Demand, ExhibitorProfile, Lead,  # noqa: F401

@@ -3,7 +3,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -70,6 +70,19 @@ def bulk_print(event):
 @event_view("badges.print")
 def reissue(event, registration_id):
     registration = of_event(Registration, registration_id, event)
-    perform(lambda: services.reissue(registration, actor=current_user),
-            _("A new badge code has been issued; the old badge no longer admits anyone."))
-    return redirect(url_for("dashboard.registration", slug=event.slug, registration_id=registration_id))
+    done = perform(lambda: services.reissue(registration, actor=current_user),
+                   _("A new badge code has been issued; the old badge no longer admits anyone."))
+    return redirect(url_for("dashboard.registration", slug=event.slug, registration_id=registration_id,
+                            reissued=1 if done else None, _anchor="badge" if done else None))
+
+
+@bp.route("/manage/<slug>/registrations/<int:registration_id>/badge.pdf")
+@event_view("badges.print")
+def one(event, registration_id):
+    """One person's badge, one per page (after a reissue, at the help desk)."""
+    registration = of_event(Registration, registration_id, event)
+    if registration.status != "approved":
+        abort(404)
+    body = render.render([services.badge_data(registration, _badge(registration))], sheet="label",
+                         title=registration.name)
+    return download(body, f"{event.slug}-badge-{registration.id}.pdf", inline=True)

@@ -1,4 +1,4 @@
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, append_only
@@ -28,7 +28,11 @@ class Device(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     revoked_at = mapped_column(UTCDateTime)
+    #: written at most once a minute (services.SEEN_EVERY), not at every scan
     last_seen_at = mapped_column(UTCDateTime)
+    #: a device in test mode may scan outside the check-in window; its scans go to test_scans, admit
+    #: nobody and are never counted
+    test_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CheckIn(db.Model):
@@ -67,6 +71,7 @@ class Scan(db.Model):
         UniqueConstraint("event_id", "nonce"),
         Index("ix_scans_event_at", "event_id", "at"),
         Index("ix_scans_device_status", "device_id", "status"),
+        Index("ix_scans_registration_at", "registration_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +86,34 @@ class Scan(db.Model):
     gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id", ondelete="RESTRICT"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    #: the moment of the scan: when the scanner saw the badge (sent late from an offline queue, it is
+    #: bounded by services.moment_of), else when the server received it
     at = mapped_column(UTCDateTime, nullable=False)
+    #: when the server received it (NULL on scans stored before scanners sent their moment)
+    received_at = mapped_column(UTCDateTime)
 
 
 append_only(Scan.__table__, "scans")
+
+
+class TestScan(db.Model):
+    """A scan by a device in test mode: answered as a real scan would be, stored apart, admits nobody
+    and counts nowhere (so that trying the door before the event leaves no trace in the numbers)."""
+
+    __tablename__ = "test_scans"
+    __test__ = False  # not a pytest test class
+    __table_args__ = (
+        UniqueConstraint("event_id", "nonce"),
+        Index("ix_test_scans_registration_id", "registration_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    presented: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(24))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id", ondelete="CASCADE"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    at = mapped_column(UTCDateTime, nullable=False)
+    received_at = mapped_column(UTCDateTime, nullable=False)

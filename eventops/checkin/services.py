@@ -1,25 +1,49 @@
 """Check-in rules. A scan is answered with one of the statuses of :mod:`.statuses`; the answer and
-the scan are stored together, and a retried request (same nonce) gets the stored answer back."""
+the scan are stored together, and a retried request (same nonce) gets the stored answer back.
+
+- A person is admitted once: a partial unique index on the standing check-in, written with
+  ``INSERT ... ON CONFLICT DO NOTHING``, so two gates scanning one badge at the same instant admit it
+  once, on PostgreSQL and SQLite alike, without a lock or a savepoint.
+- The same nonce again gets the stored answer; the same nonce with another code or from another
+  device is a ``nonce_conflict`` and changes nothing.
+- A scan carries the moment it was scanned (a queue sends it late): it is recorded at that moment,
+  never in the future and never older than ``CHECKIN_LATE_HOURS``; outside the event's check-in
+  window (:mod:`.window`) the answer is ``not_open``.
+- A device in test mode gets the answers a real scan would get, stored apart (``test_scans``), and
+  admits nobody.
+- An ok scan costs four statements on PostgreSQL: :func:`resolve` (event, device, gate and a stored
+  scan of the nonce, one join), the lookup of badge, registration and standing check-in (one join),
+  the check-in insert, the scan insert (which also notes the device as seen, at most once a minute).
+"""
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, delete, false, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..badges import services as badges
+from ..badges.codes import parse as parse_code
+from ..badges.models import Badge
 from ..core import audit
-from ..core.db import begin_write
 from ..core.errors import DomainError
 from ..core.timeutil import now_utc
+from ..events.models import Event
 from ..extensions import db
-from ..registration.models import (STATUS_APPROVED, STATUS_CANCELLED, Registration)
-from .models import CheckIn, Device, Gate, Scan
+from ..registration.models import STATUS_APPROVED, STATUS_CANCELLED, Registration
+from .models import CheckIn, Device, Gate, Scan, TestScan
 from .statuses import FAILED, STATUSES
+from .window import default_window, moment_of, window  # noqa: F401  (default_window: for callers)
 
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+#: ids beyond a 32-bit integer column are nobody's (and must not reach the database as parameters)
+MAX_ID = 2**31 - 1
+#: ``last_seen_at`` of a device is written at most this often
+SEEN_EVERY = timedelta(minutes=1)
 
 
 class CheckInError(DomainError):
@@ -29,14 +53,22 @@ class CheckInError(DomainError):
 @dataclass
 class ScanResult:
     status: str
-    scan: Scan
+    scan: Scan | TestScan | None         # None for a nonce conflict (nothing was stored)
     registration: Registration | None = None
-    check_in: CheckIn | None = None      # the standing check-in (new, or the earlier one)
+    check_in_id: int | None = None       # the standing check-in (new, or the earlier one)
     replayed: bool = False
+    previous_at: datetime | None = None  # already_checked_in: when and where the person came in
+    previous_gate: str | None = None
+    test: bool = False                   # answered in test mode: nothing was admitted
 
     @property
     def http_status(self):
         return STATUSES[self.status].http
+
+    @property
+    def check_in(self) -> CheckIn | None:
+        """The standing check-in (loaded on access; a new one is already in the session)."""
+        return db.session.get(CheckIn, self.check_in_id) if self.check_in_id else None
 
 
 # --- gates and devices ------------------------------------------------------------------------
@@ -58,20 +90,45 @@ def add_gate(event, name, *, actor) -> Gate:
     return gate
 
 
+def gate_key(gate_ref) -> tuple[int | None, str | None]:
+    """(id, None) for a gate given by id (a number, or digits), (None, name) for one given by name,
+    (None, None) for anything that cannot be a gate (so that it is looked up nowhere)."""
+    if isinstance(gate_ref, bool):
+        return None, None
+    if isinstance(gate_ref, int):
+        return (gate_ref, None) if 0 < gate_ref <= MAX_ID else (None, None)
+    if isinstance(gate_ref, str):
+        text = gate_ref.strip()
+        if text.isascii() and text.isdigit():
+            return (int(text), None) if len(text) < 11 and 0 < int(text) <= MAX_ID else (None, None)
+        if 0 < len(text) <= 100:
+            return None, text
+    return None, None
+
+
+def _gate_matches(gate_ref):
+    gate_id, name = gate_key(gate_ref)
+    if gate_id is not None:
+        return Gate.id == gate_id
+    if name is not None:
+        return Gate.name == name
+    return false()
+
+
 def gate_of(event, gate_ref) -> Gate:
-    """A gate given by id (number or digits) or by name."""
-    gate = None
-    if isinstance(gate_ref, int) or (isinstance(gate_ref, str) and gate_ref.isdigit() and len(gate_ref) < 10):
-        gate = db.session.get(Gate, int(gate_ref))
-    elif isinstance(gate_ref, str) and len(gate_ref) <= 100:
-        gate = db.session.scalar(select(Gate).where(Gate.event_id == event.id, Gate.name == gate_ref.strip()))
-    if gate is None or gate.event_id != event.id:
+    """A gate of the event given by id (number or digits) or by name; 400 ``unknown_gate`` otherwise."""
+    gate = db.session.scalar(select(Gate).where(Gate.event_id == event.id, _gate_matches(gate_ref)))
+    if gate is None:
         raise CheckInError("unknown_gate", _("Unknown gate."), status=400)
     return gate
 
 
-def _hash(token):
+def token_hash(token) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def _token_ok(token) -> bool:
+    return isinstance(token, str) and token.startswith("eod_") and len(token) <= 100
 
 
 def issue_device(event, name, *, actor) -> tuple[Device, str]:
@@ -79,7 +136,8 @@ def issue_device(event, name, *, actor) -> tuple[Device, str]:
     if not name:
         raise CheckInError("device", _("Please name the device."), field="name")
     token = "eod_" + secrets.token_urlsafe(32)
-    device = Device(event_id=event.id, name=name, token_hash=_hash(token), created_by_id=actor.id, created_at=now_utc())
+    device = Device(event_id=event.id, name=name, token_hash=token_hash(token), created_by_id=actor.id,
+                    created_at=now_utc())
     db.session.add(device)
     db.session.flush()
     audit.record(actor, "device.issue", device, event=event, details={"name": name})
@@ -93,10 +151,17 @@ def revoke_device(event, device, *, actor):
         db.session.flush()
 
 
+def set_test_mode(event, device, on: bool, *, actor):
+    if device.test_mode != bool(on):
+        device.test_mode = bool(on)
+        audit.record(actor, "device.test_mode", device, event=event, details={"name": device.name, "on": bool(on)})
+        db.session.flush()
+
+
 def device_for_token(token) -> Device | None:
-    if not isinstance(token, str) or not token.startswith("eod_") or len(token) > 100:
+    if not _token_ok(token):
         return None
-    device = db.session.scalar(select(Device).where(Device.token_hash == _hash(token)))
+    device = db.session.scalar(select(Device).where(Device.token_hash == token_hash(token)))
     if device is None or device.revoked_at is not None:
         return None
     return device
@@ -104,6 +169,63 @@ def device_for_token(token) -> Device | None:
 
 def devices_of(event):
     return list(db.session.scalars(select(Device).where(Device.event_id == event.id).order_by(Device.id)))
+
+
+@dataclass
+class Door:
+    """What a scanner's request is about, found in one round trip by :func:`resolve`."""
+    event: Event
+    device: Device | None = None   # the device of the bearer token, if it is one of this event's
+    gate: Gate | None = None       # the gate asked for, if it is one of this event's
+    stored: Scan | None = None     # the scan already stored under the nonce, if any
+
+
+def resolve(slug, *, token=None, gate_ref=None, nonce=None) -> Door | None:
+    """The event at ``slug`` with, in the same statement, the device of ``token`` (only one of this
+    event's, not revoked), the gate ``gate_ref`` (only one of this event's) and the scan stored under
+    ``nonce``. None when there is no such event."""
+    if not isinstance(slug, str) or len(slug) > 64:
+        return None
+    device_match = (Device.token_hash == token_hash(token)) & Device.revoked_at.is_(None) if _token_ok(token) else false()
+    nonce_match = Scan.nonce == nonce if isinstance(nonce, str) and NONCE.match(nonce) else false()
+    row = db.session.execute(
+        select(Event, Device, Gate, Scan).select_from(Event).where(Event.slug == slug)
+        .outerjoin(Device, and_(Device.event_id == Event.id, device_match))
+        .outerjoin(Gate, and_(Gate.event_id == Event.id, _gate_matches(gate_ref)))
+        .outerjoin(Scan, and_(Scan.event_id == Event.id, nonce_match))).first()
+    return Door(*row) if row is not None else None
+
+
+# --- the check-in window (see .window) ----------------------------------------------------------
+
+def set_window(event, opens_at, closes_at, *, actor):
+    """Set the check-in window (aware datetimes), or go back to the default with both None."""
+    if (opens_at is None) != (closes_at is None):
+        raise CheckInError("window", _("Give both the opening and the closing time, or neither."), field="checkin_opens_at")
+    if opens_at is not None and closes_at <= opens_at:
+        raise CheckInError("window", _("Check-in must close after it opens."), field="checkin_closes_at")
+    event.checkin_opens_at, event.checkin_closes_at = opens_at, closes_at
+    audit.record(actor, "checkin.window", event, event=event,
+                 details={"opens_at": opens_at.isoformat() if opens_at else None,
+                          "closes_at": closes_at.isoformat() if closes_at else None})
+    db.session.flush()
+
+
+def parse_moment(value) -> datetime | None:
+    """An ISO 8601 date and time with its offset (``2026-11-26T09:03:12.345+08:00`` or ``...Z``), as
+    aware UTC; a CheckInError for anything else."""
+    if value is None:
+        return None
+    moment = None
+    if isinstance(value, str) and 10 <= len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            moment = None
+    if moment is None or moment.tzinfo is None:
+        raise CheckInError("bad_moment", _("A scan's time must be an ISO 8601 date and time with its offset."),
+                           status=400)
+    return moment.astimezone(timezone.utc)
 
 
 # --- scanning ---------------------------------------------------------------------------------
@@ -114,91 +236,207 @@ def _printable(raw) -> str:
     return "".join(ch for ch in raw[:64] if ch.isprintable())
 
 
-def _replay(event, nonce) -> ScanResult | None:
-    scan = db.session.scalar(select(Scan).where(Scan.event_id == event.id, Scan.nonce == nonce))
-    if scan is None:
-        return None
-    registration = db.session.get(Registration, scan.registration_id) if scan.registration_id else None
-    check_in = db.session.get(CheckIn, scan.check_in_id) if scan.check_in_id else None
-    return ScanResult(scan.status, scan, registration, check_in, replayed=True)
+_LOOK = object()  # "look the stored scan up": the caller has not already
 
 
-def _standing(registration_id) -> CheckIn | None:
-    return db.session.scalar(select(CheckIn).where(CheckIn.registration_id == registration_id,
-                                                   CheckIn.annulled_at.is_(None)))
+def _insert(model):
+    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(model)
 
 
-def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, device=None) -> ScanResult:
+def _attach(obj):
+    """Make an object built from values just written a persistent one of the session, without a
+    round trip (its relationships load on access)."""
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
+
+
+@dataclass
+class _Found:
+    status: str | None = None
+    registration: Registration | None = None
+    standing_id: int | None = None
+    standing_at: datetime | None = None
+    standing_gate: str | None = None
+
+
+def _lookup(event, code, registration_id) -> _Found:
+    """The badge (or the person, by id), their registration and standing check-in: one statement."""
+    standing, at_gate = aliased(CheckIn), aliased(Gate)
+    columns = (Registration, standing.id, standing.at, at_gate.name)
+    joins = lambda q: (q.outerjoin(standing, (standing.registration_id == Registration.id)  # noqa: E731
+                                   & standing.annulled_at.is_(None))
+                       .outerjoin(at_gate, at_gate.id == standing.gate_id))
+    if registration_id is not None:
+        if not isinstance(registration_id, int) or isinstance(registration_id, bool) or not 0 < registration_id <= MAX_ID:
+            return _Found("invalid")
+        row = db.session.execute(joins(select(*columns).select_from(Registration))
+                                 .where(Registration.id == registration_id)).first()
+        if row is None:
+            return _Found("invalid")
+        if row[0].event_id != event.id:
+            return _Found("wrong_event")
+        return _Found(None, *row)
+    parsed = parse_code(code)
+    if parsed is None:
+        return _Found("invalid")
+    row = db.session.execute(joins(select(Badge.event_id, Badge.revoked_at, *columns).select_from(Badge)
+                                   .join(Registration, Registration.id == Badge.registration_id))
+                             .where(Badge.code == parsed)).first()
+    if row is None:
+        return _Found("invalid")
+    if row[0] != event.id:
+        return _Found("wrong_event")
+    return _Found("revoked" if row[1] is not None else None, *row[2:])
+
+
+def _verdict(event, found: _Found, moment, *, in_test_mode=False) -> str | None:
+    """The answer for what was found, or None: admit (if nobody stands checked in)."""
+    if found.status is not None:
+        return found.status
+    if found.registration.status == STATUS_CANCELLED:
+        return "cancelled"
+    if found.registration.status != STATUS_APPROVED:
+        return "not_approved"
+    opens, closes = window(event)
+    if not in_test_mode and not opens <= moment < closes:
+        return "not_open"
+    if found.standing_id is not None:
+        return "already_checked_in"
+    return None
+
+
+def _stored(event, nonce) -> Scan | None:
+    return db.session.scalar(select(Scan).where(Scan.event_id == event.id, Scan.nonce == nonce))
+
+
+def _replayed(event, stored, presented, device) -> ScanResult:
+    """The answer for a nonce already stored: the same answer again, or a conflict."""
+    if stored.presented != presented or stored.device_id != getattr(device, "id", None):
+        return ScanResult("nonce_conflict", None)
+    registration = db.session.get(Registration, stored.registration_id) if stored.registration_id else None
+    check_in_id = getattr(stored, "check_in_id", None)
+    previous_at = previous_gate = None
+    if stored.status == "already_checked_in" and check_in_id is not None:
+        check_in = db.session.get(CheckIn, check_in_id)
+        previous_at, previous_gate = check_in.at, check_in.gate.name
+    return ScanResult(stored.status, stored, registration, check_in_id, replayed=True, previous_at=previous_at,
+                      previous_gate=previous_gate, test=isinstance(stored, TestScan))
+
+
+def _seen_due(device, now) -> bool:
+    return device is not None and (device.last_seen_at is None or now - device.last_seen_at >= SEEN_EVERY)
+
+
+def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, device=None, scanned_at=None,
+         sent_at=None, stored=_LOOK) -> ScanResult:
     """Answer one scan (of a badge code, or of a person found by name, by id) and store it.
 
-    The caller commits. Safe against the same badge at two gates at once (unique standing
-    check-in) and against a retried request (unique nonce).
+    ``scanned_at``/``sent_at`` are the scanner's clock when it scanned and when it sent (see
+    :func:`moment_of`); ``stored`` is the scan already stored under the nonce when the caller has
+    looked it up (:func:`resolve`). The caller commits. Safe against the same badge at two gates at
+    once (unique standing check-in) and against a retried request (unique nonce).
     """
     if not isinstance(nonce, str) or not NONCE.match(nonce):
         raise CheckInError("nonce", _("Each scan needs a nonce of 8 to 64 letters, digits, '-' or '_'."), status=400)
-    replay = _replay(event, nonce)
-    if replay is not None:
-        return replay
-    begin_write()
     now = now_utc()
-    registration, status, presented = None, None, _printable(code) if code is not None else f"#{registration_id}"
+    moment = moment_of(scanned_at, sent_at, now)
+    presented = f"#{registration_id}" if registration_id is not None else _printable(code)
+    if device is not None and device.test_mode:
+        return _test_scan(event, gate=gate, nonce=nonce, code=code, registration_id=registration_id,
+                          device=device, presented=presented, moment=moment, now=now)
+    if stored is _LOOK:
+        stored = _stored(event, nonce)
+    if stored is not None:
+        return _replayed(event, stored, presented, device)
 
-    if registration_id is not None:
-        registration = db.session.get(Registration, registration_id) if isinstance(registration_id, int) else None
-        if registration is None:
-            status = "invalid"
-        elif registration.event_id != event.id:
-            registration, status = None, "wrong_event"
-    else:
-        badge = badges.by_code(code)
-        if badge is None:
-            status = "invalid"
-        elif badge.event_id != event.id:
-            status = "wrong_event"
-        else:
-            registration = db.session.get(Registration, badge.registration_id)
-            if badge.revoked_at is not None:
-                status = "revoked"
-
-    check_in = None
+    found = _lookup(event, code, registration_id)
+    status = _verdict(event, found, moment)
+    registration = found.registration
+    user_id, device_id = getattr(user, "id", None), getattr(device, "id", None)
+    new_check_in = None
     if status is None:
-        if registration.status == STATUS_CANCELLED:
-            status = "cancelled"
-        elif registration.status != STATUS_APPROVED:
-            status = "not_approved"
-        else:
-            check_in = CheckIn(event_id=event.id, registration_id=registration.id, gate_id=gate.id, at=now,
-                               user_id=getattr(user, "id", None), device_id=getattr(device, "id", None))
-            try:
-                with db.session.begin_nested():
-                    db.session.add(check_in)
-                status = "ok"
-            except IntegrityError:
-                check_in, status = _standing(registration.id), "already_checked_in"
+        new_check_in = db.session.execute(
+            _insert(CheckIn).values(event_id=event.id, registration_id=registration.id, gate_id=gate.id, at=moment,
+                                    user_id=user_id, device_id=device_id)
+            .on_conflict_do_nothing(index_elements=[CheckIn.registration_id],
+                                    index_where=CheckIn.annulled_at.is_(None))
+            .returning(CheckIn.id)).scalar()
+        if new_check_in is not None:
+            status = "ok"
+        else:  # another gate admitted the person a moment ago
+            status = "already_checked_in"
+            standing = db.session.execute(
+                select(CheckIn.id, CheckIn.at, Gate.name).join(Gate, Gate.id == CheckIn.gate_id)
+                .where(CheckIn.registration_id == registration.id, CheckIn.annulled_at.is_(None))).first()
+            found.standing_id, found.standing_at, found.standing_gate = standing
 
-    record = Scan(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
-                  registration_id=getattr(registration, "id", None) if status not in FAILED else None,
-                  check_in_id=getattr(check_in, "id", None), user_id=getattr(user, "id", None),
-                  device_id=getattr(device, "id", None), at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-    except IntegrityError:
-        # the same nonce arrived twice at once: the first one's answer stands
-        replay = _replay(event, nonce)
-        if replay is None:
-            raise
-        return replay
-    if device is not None:
+    check_in_id = new_check_in if status == "ok" else found.standing_id if status == "already_checked_in" else None
+    values = dict(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
+                  registration_id=registration.id if registration is not None else None,
+                  check_in_id=check_in_id, user_id=user_id, device_id=device_id, at=moment, received_at=now)
+    statement = _insert(Scan).values(**values).on_conflict_do_nothing(
+        index_elements=[Scan.event_id, Scan.nonce]).returning(Scan.id)
+    seen = _seen_due(device, now)
+    if seen and db.session.get_bind().dialect.name == "postgresql":
+        # noted in the same statement (a data-modifying CTE): no round trip of its own
+        statement = statement.add_cte(update(Device).where(Device.id == device_id).values(last_seen_at=now)
+                                      .returning(literal(1)).cte("seen"))
+        seen = False
+        set_committed_value(device, "last_seen_at", now)
+    scan_id = db.session.execute(statement).scalar()
+    if scan_id is None:
+        # the same nonce was stored a moment ago by a request that ran alongside: that one stands
+        if new_check_in is not None:
+            db.session.execute(delete(CheckIn).where(CheckIn.id == new_check_in))
+        return _replayed(event, _stored(event, nonce), presented, device)
+    if seen:
         device.last_seen_at = now
-    return ScanResult(status, record, registration if status not in FAILED else None, check_in)
+
+    record = _attach(Scan(id=scan_id, **values))
+    if new_check_in is not None:
+        _attach(CheckIn(id=new_check_in, event_id=event.id, registration_id=registration.id, gate_id=gate.id,
+                        at=moment, user_id=user_id, device_id=device_id, annulled_at=None, annulled_by_id=None,
+                        annul_reason=None))
+    shown = registration if status not in FAILED else None
+    return ScanResult(status, record, shown, check_in_id,
+                      previous_at=found.standing_at if status == "already_checked_in" else None,
+                      previous_gate=found.standing_gate if status == "already_checked_in" else None)
 
 
-def check_ins_of(registration) -> list[CheckIn]:
-    """A person's check-ins, annulled ones too, oldest first."""
-    return list(db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)
-                                   .order_by(CheckIn.at)))
+def _test_scan(event, *, gate, nonce, code, registration_id, device, presented, moment, now) -> ScanResult:
+    """A scan of a device in test mode: the answer a real scan would get (the window aside), kept in
+    test_scans; a badge already scanned in test mode answers as already checked in."""
+    stored = db.session.scalar(select(TestScan).where(TestScan.event_id == event.id, TestScan.nonce == nonce))
+    if stored is not None:
+        return _replayed(event, stored, presented, device)
+    found = _lookup(event, code, registration_id)
+    status = _verdict(event, found, moment, in_test_mode=True)
+    if status is None:
+        earlier = db.session.execute(
+            select(TestScan.at, Gate.name).join(Gate, Gate.id == TestScan.gate_id)
+            .where(TestScan.registration_id == found.registration.id, TestScan.status == "ok")
+            .order_by(TestScan.at).limit(1)).first()
+        if earlier is not None:
+            status, found.standing_at, found.standing_gate = "already_checked_in", *earlier
+        else:
+            status = "ok"
+    registration = found.registration if status not in FAILED else None
+    values = dict(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
+                  registration_id=getattr(registration, "id", None), device_id=device.id, at=moment, received_at=now)
+    scan_id = db.session.execute(_insert(TestScan).values(**values).on_conflict_do_nothing(
+        index_elements=[TestScan.event_id, TestScan.nonce]).returning(TestScan.id)).scalar()
+    if scan_id is None:
+        return _replayed(event, db.session.scalar(select(TestScan).where(
+            TestScan.event_id == event.id, TestScan.nonce == nonce)), presented, device)
+    if _seen_due(device, now):
+        device.last_seen_at = now
+    return ScanResult(status, _attach(TestScan(id=scan_id, **values)), registration, test=True,
+                      previous_at=found.standing_at if status == "already_checked_in" else None,
+                      previous_gate=found.standing_gate if status == "already_checked_in" else None)
 
+
+# --- annulling -------------------------------------------------------------------------------------
 
 def annul(check_in, *, actor, reason) -> CheckIn:
     if check_in.annulled_at is not None:

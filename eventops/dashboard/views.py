@@ -3,7 +3,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..checkin import services as checkin
+from ..checkin import history as door_history
 from ..core.forms import ActionForm
 from ..core.views import can, event_view, of_event, perform, render_form, require
 from ..events import services as events
@@ -52,7 +52,7 @@ def event(event):
 @bp.route("/manage/<slug>/registrations/<int:registration_id>", methods=["GET", "POST"])
 @event_view("registrations.view")
 def registration(event, registration_id):
-    """One registration: its details (editable by organizers), badge and check-ins."""
+    """One registration: its details (editable by organizers), badge, check-ins and every scan."""
     registration = of_event(Registration, registration_id, event)
     form_class = registration_form_class(event, organizer=True, editing=True)
     if request.method == "GET":
@@ -65,7 +65,8 @@ def registration(event, registration_id):
                 _("The details have been saved."), form=form, field="name"):
             return redirect(url_for("dashboard.registration", slug=event.slug, registration_id=registration.id))
     return render_form("dashboard/registration.html", event=event, registration=registration,
-                       check_ins=checkin.check_ins_of(registration), form=form, action_form=ActionForm(),
+                       check_ins=door_history.check_ins_of(registration), scans=door_history.scans_of(registration),
+                       reissued=request.args.get("reissued") == "1", form=form, action_form=ActionForm(),
                        questions={str(q.id): q for q in event.questions},
                        organisations=organisations.suggestions())
 

@@ -208,6 +208,8 @@ def _corridor(event, organizer, manager, rng, pis=600):
 def _arrivals(event, start, door, organizer, rng, count=320):
     """Gates, badges for everyone, and the first arrivals of the morning (for the live numbers)."""
     gates = [checkin.add_gate(event, name, actor=organizer) for name in ("东门", "南门", "贵宾通道")]
+    # the demo's door opens today (not on the event's day, months away), so that its scanner can be tried
+    checkin.set_window(event, now_utc() - timedelta(days=1), checkin.default_window(event)[1], actor=organizer)
     badges.issue_missing(event)
     db.session.flush()
     people = db.session.scalars(select(Registration).where(

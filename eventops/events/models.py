@@ -62,6 +62,10 @@ class Event(db.Model):
     #: a signed contract counts in the live total only once a second person confirms it
     signing_requires_confirmation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     interest_tags = mapped_column(JSON, nullable=False, default=list)
+    #: when the door opens and closes (check-in window); None: 00:00 of the first day, end of the last
+    #: day, in the event's time zone (checkin.services.window)
+    checkin_opens_at = mapped_column(UTCDateTime)
+    checkin_closes_at = mapped_column(UTCDateTime)
     #: bumped by every writer that must see the event's registrations unchanged (core.db.lock_row)
     lock_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)

@@ -2,6 +2,7 @@
 decoder (zxing-cpp), the decoded codes posted to the check-in API, everyone checked in."""
 import subprocess
 import uuid
+from datetime import datetime, timedelta, timezone
 import zipfile
 import io
 
@@ -32,6 +33,8 @@ def test_printed_badges_scan_in(app, client, organizer, event, tmp_path):
     _people(app, event)
     gate = checkin.add_gate(event, "东门", actor=organizer)
     _device, token = checkin.issue_device(event, "闸机", actor=organizer)
+    now = datetime.now(timezone.utc)   # the event is a month away: open its door now
+    checkin.set_window(event, now - timedelta(hours=1), now + timedelta(hours=1), actor=organizer)
     db.session.commit()
     gate_id = gate.id
     login(client, organizer)

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from eventops.badges import services as badges
@@ -10,9 +12,11 @@ from ..factories import door_staff, person
 
 @pytest.fixture
 def door(app, organizer):
-    """An event with two gates, door staff, and three people: confirmed, waitlisted, cancelled."""
+    """An event under way (its check-in window is open) with two gates, door staff, and three
+    people: confirmed, confirmed, waitlisted."""
     from ..factories import make_event
-    event = make_event(organizer, capacity=2)
+    now = datetime.now(timezone.utc)
+    event = make_event(organizer, capacity=2, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=8))
     with app.test_request_context():
         guest, _ = registrations.register(event, person(1, name="欧阳钇媛", category="vip"))
         other, _ = registrations.register(event, person(2, name="李强", organisation="广州医药集团有限公司",

@@ -110,8 +110,52 @@ class TestWithCsrfAndLimits:
                                headers={"X-CSRFToken": token})
         assert response.status_code == 200, response.get_data(as_text=True)
 
-    def test_repeated_failed_scans_are_limited(self, client, door, device_token):
+    def test_failed_scans_are_slowed_per_device_and_valid_badges_never(self, client, door, device_token,
+                                                                        organizer, monkeypatch):
+        from eventops.checkin import api
+        paused = []
+        monkeypatch.setattr(api, "_pause", paused.append)
         auth = {"Authorization": f"Bearer {device_token}"}
+        gate = door["gates"][0].id
         for _ in range(5):
-            assert client.post(url(door), json=body("bad", door["gates"][0].id), headers=auth).status_code == 404
-        assert client.post(url(door), json=body("bad", door["gates"][0].id), headers=auth).status_code == 429
+            assert client.post(url(door), json=body("bad", gate), headers=auth).status_code == 404
+        assert paused == []
+        answer = client.post(url(door), json=body("bad", gate), headers=auth)
+        assert answer.status_code == 404 and answer.get_json()["status"] == "invalid"   # answered, slowly
+        assert paused == [app_delay(client)]
+        # the same device, a valid badge: admitted at once
+        assert client.post(url(door), json=body(door["codes"]["guest"], gate), headers=auth).status_code == 200
+        assert len(paused) == 1
+        # another device (another gate) is not slowed by this one's failures
+        _other, other_token = checkin.issue_device(door["event"], "南门闸机", actor=organizer)
+        db.session.commit()
+        assert client.post(url(door), json=body("bad", gate), headers={"Authorization": f"Bearer {other_token}"}).status_code == 404
+        assert len(paused) == 1
+
+    def test_staff_scanners_count_apart(self, client, door, monkeypatch):
+        from eventops.checkin import api
+        paused = []
+        monkeypatch.setattr(api, "_pause", paused.append)
+        scanner = client.get("/login")
+        login_with_csrf(client, door["staff"])
+        token = client.get(f"/api/v1/events/{door['event'].slug}/scanner/session").get_json()["csrf"]
+        gate = door["gates"][0].id
+        for n in range(6):
+            headers = {"X-CSRFToken": token, "X-Scanner-Id": "tablet-east-0001"}
+            assert client.post(url(door), json=body("bad", gate), headers=headers).status_code == 404
+        assert len(paused) == 1
+        headers = {"X-CSRFToken": token, "X-Scanner-Id": "tablet-south-002"}
+        assert client.post(url(door), json=body("bad", gate), headers=headers).status_code == 404
+        assert len(paused) == 1
+        assert scanner.status_code == 200
+
+
+def app_delay(client):
+    return client.application.config["FAILED_SCAN_DELAY"]
+
+
+def login_with_csrf(client, user):
+    page = client.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token})
+    assert response.status_code == 302
