@@ -9,7 +9,7 @@ from eventops.extensions import db
 from eventops.ledger import services as ledger
 from eventops.ledger.models import LedgerEntry
 
-from ..factories import door_staff, login
+from ..factories import door_staff, job_file, login
 from .conftest import HOSPITALS, contract
 
 
@@ -74,7 +74,7 @@ def test_reports(app, client, signing, clerk, organizer, tmp_path):
     assert sheet.max_row == 5
     assert [c.value for c in sheet[5]][3] == "钇90核药战略合作"
 
-    pdf = client.get(f"/manage/{event.slug}/signings/press.pdf")
+    pdf = job_file(client, client.post(f"/manage/{event.slug}/signings/press"))
     assert pdf.headers["Content-Type"] == "application/pdf"
     path = tmp_path / "press.pdf"
     path.write_bytes(pdf.data)
