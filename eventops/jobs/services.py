@@ -25,6 +25,7 @@ their loaders: ``jobs`` sits under every domain that starts long work.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
@@ -203,7 +204,7 @@ def execute(job_id: int, *, worker: str = "") -> str:
     """Run a job to its end (the task's body): ``done``, ``failed``, ``retry`` (an unexpected error:
     the task is sent again later), ``busy``, ``finished`` or ``superseded``."""
     app = current_app._get_current_object()
-    state, job = claim(job_id, worker=worker or socket.gethostname())
+    state, job = claim(job_id, worker=f"{worker or socket.gethostname()} pid {os.getpid()}")
     if state != "claimed":
         return state
     kind = kind_of(job)
