@@ -261,8 +261,6 @@ def _finish(ctx, result: dict) -> None:
     app, job_id, attempt, now = ctx.app, ctx.job.id, ctx.job.attempt, now_utc()
     progress = ctx.progress
     done = max(progress.done, progress.total)
-    if ctx.writer is not None:
-        ctx.writer.record(now + timedelta(days=app.config["JOB_FILES_DAYS"]))
     finished = db.session.execute(update(Job).where(Job.id == job_id, Job.attempt == attempt, Job.state == "running")
                                   .values(state="done", finished_at=now, result=result, error=None, lease_until=None,
                                           progress_done=done, progress_total=max(progress.total, done),
@@ -270,6 +268,8 @@ def _finish(ctx, result: dict) -> None:
                                   .execution_options(synchronize_session=False)).rowcount
     if not finished:
         raise Superseded()
+    if ctx.writer is not None:  # the fence held: the file is the job's, committed with its end
+        ctx.writer.record(now + timedelta(days=app.config["JOB_FILES_DAYS"]))
     db.session.commit()
 
 
@@ -327,7 +327,7 @@ def sweep() -> dict:
     stale = db.session.scalars(select(Job.id).where(
         Job.state == "queued", (Job.enqueued_at.is_(None) & (Job.created_at < now - LOST_AFTER))
         | (Job.enqueued_at < now - LOST_AFTER))).all()
-    resent = list(stale)
+    resent = [job_id for job_id in stale if job_id not in restarted]
     expired = db.session.scalars(select(JobFile).where(JobFile.expires_at < now)).all()
     removed = storage.remove(app, expired)
     orphans = storage.remove_orphans(app)

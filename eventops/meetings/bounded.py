@@ -1,6 +1,6 @@
 """The scheduler under a hard time limit. The solver keeps its own deadline, but HiGHS once ran
 30 s past it; a request (or a job's progress bar) must not depend on that. So the solver runs in
-a child process (``solve_child``) given an absolute deadline, and is killed when it is still busy
+a child process (``solve_child``, started in a quarter of a second) given an absolute deadline, and is killed when it is still busy
 ``GRACE`` seconds after it. The parent meanwhile makes a fallback plan with the heuristic alone
 (a fraction of a second for 5,000 requests, done while the child starts up): after a kill that
 plan is the result, marked ``overran``. The time limit is thus kept to within ``GRACE`` plus
@@ -20,6 +20,8 @@ from .solver import solve
 
 GRACE = 1.0
 FALLBACK_SECONDS = 0.1
+#: the child's command line, before its three arguments (by path: see solve_child)
+CHILD = [sys.executable, str(Path(__file__).with_name("solve_child.py"))]
 
 
 def solve_within(instance: dict, time_limit: float, *, progress=None, grace: float = GRACE) -> dict:
@@ -33,8 +35,7 @@ def solve_within(instance: dict, time_limit: float, *, progress=None, grace: flo
         source, target, log = Path(tmp, "instance.json"), Path(tmp, "schedule.json"), Path(tmp, "stderr.txt")
         source.write_text(json.dumps(instance), "utf-8")
         with open(log, "wb") as errors:
-            child = subprocess.Popen([sys.executable, "-m", "eventops.meetings.solve_child", str(source), str(target),
-                                      repr(deadline)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            child = subprocess.Popen([*CHILD, str(source), str(target), repr(deadline)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=errors, cwd=os.getcwd())
         try:
             fallback = solve(instance, time_limit=FALLBACK_SECONDS, method="heuristic")

@@ -159,3 +159,6 @@ class FlakySMTP:
 
     def stop(self):
         self.controller.stop()
+
+
+from ..meetings.conftest import zone_event  # noqa: E402,F401  (the zone, for the schedule job)
