@@ -33,16 +33,20 @@ def run(ctx) -> dict:
     params = ctx.params
     total, badges = services.print_run(event, **{k: params.get(k, "") for k in CRITERIA})
     db.session.commit()  # the badges issued for the print stand, whatever happens to the file
-    ctx.progress(0, total, _("Rendering badges"))
-    badges = _counted(badges, ctx.progress, total)
     sheet = params.get("sheet", "a4")
     if total <= render.CHUNK:
+        # one PDF drawn in one call: nothing to count on the way (the bar shows it is working)
+        ctx.progress(0, 0, _("Drawing %(n)d badges into one PDF", n=total))
         filename = f"{event.slug}-badges.pdf"
         ctx.output(filename, "application/pdf").write(render.render(list(badges), sheet=sheet, title=event.name_zh))
+        ctx.progress(total, total)
     else:
+        # a ZIP of PDFs of render.CHUNK badges: counted as zip_stream takes them, chunk by chunk
+        ctx.progress(0, total, _("Rendering badges"))
         filename = f"{event.slug}-badges.zip"
         out = ctx.output(filename, "application/zip")
-        for piece in render.zip_stream(badges, sheet=sheet, title=event.name_zh, name=f"{event.slug}-badges"):
+        for piece in render.zip_stream(_counted(badges, ctx.progress, total), sheet=sheet, title=event.name_zh,
+                                       name=f"{event.slug}-badges"):
             out.write(piece)
     return {"badges": total, "file": filename}
 

@@ -42,8 +42,7 @@ def init_app(app) -> Celery:
         task_default_queue="eventops",
         broker_connection_retry_on_startup=True,
         # Redis gives an unacknowledged task to another worker after this; the sweep does not wait
-        broker_transport_options={"visibility_timeout": 3600} if broker.startswith("redis") else
-        {"polling_interval": 0.5},
+        broker_transport_options={"visibility_timeout": 3600} if broker.startswith("redis") else {},
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,

@@ -14,9 +14,11 @@
 
   function show(data) {
     if (data.total) {
-      bar.removeAttribute("data-indeterminate");
       bar.value = data.percent;
       count.textContent = data.done.toLocaleString() + " / " + data.total.toLocaleString() + " · " + data.percent + "%";
+    } else {
+      bar.removeAttribute("value");  // working, without a count
+      count.textContent = "";
     }
     note.textContent = data.note || "";
     label.textContent = data.label;
