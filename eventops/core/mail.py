@@ -286,8 +286,8 @@ def retry_due(*, limit: int = 500) -> int:
     for message in stale:
         db.session.add(MailAttempt(message_id=message.id, number=message.attempts, started_at=message.claimed_until,
                                    finished_at=now, outcome="interrupted",
-                                   error="the worker stopped while it was delivering this mail"))
-        message.claimed_until, message.error = None, "interrupted"
+                                   error=_("The worker stopped while it was delivering this mail.")))
+        message.claimed_until, message.error = None, _("The worker stopped while it was delivering this mail.")
         _schedule_retry(message, now)
     due = db.session.scalars(select(MailMessage.id).where(
         MailMessage.status == "queued", MailMessage.next_attempt_at <= now,

@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -289,7 +290,7 @@ def _requeue(job_id, attempt, message) -> None:
 
 
 def _lost_message(attempts) -> str:
-    return f"The job was started {attempts} times and did not finish (its worker stopped)."
+    return _("The job was started %(n)d times and did not finish: its worker stopped each time.", n=attempts)
 
 
 def lease_seconds() -> float:
@@ -317,7 +318,7 @@ def sweep() -> dict:
             else:
                 taken = db.session.execute(update(Job).where(Job.id == job.id, Job.attempt == job.attempt,
                                                              Job.state == "running")
-                                           .values(state="queued", error="worker lost", lease_until=None)
+                                           .values(state="queued", error=_("Its worker stopped; the job is started again."), lease_until=None)
                                            .execution_options(synchronize_session=False)).rowcount
                 db.session.commit()
                 if taken:
