@@ -1,5 +1,8 @@
 """The bulk badge print as a job: the badges are issued, rendered chunk by chunk (render.zip_stream
 above ``render.CHUNK`` badges) and written to job storage as they come, so memory stays flat."""
+import hashlib
+import json
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +20,12 @@ def params_from(args) -> dict:
     params = {name: (args.get(name) or "")[:100] for name in CRITERIA}
     params["sheet"] = "label" if args.get("sheet") == "label" else "a4"
     return params
+
+
+def dedupe_key(event, params) -> str:
+    """The same print (event, selection, paper) asked for again while it runs is the same job."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+    return f"badges:{event.id}:{digest}"
 
 
 def _counted(badges, progress, total):

@@ -61,8 +61,10 @@ def bulk(event):
 def bulk_print(event):
     """The print runs as a job; its page shows the progress, then offers the file."""
     params = badge_jobs.params_from(request.form)
+    selection = services.selection(event, **{k: params[k] for k in CRITERIA})
+    # the same print asked for again while it runs (a second tab) is the same job
     done = perform(lambda: jobs.start(event, badge_jobs.PRINT.name, params, actor=current_user,
-                                      total=services.count(services.selection(event, **{k: params[k] for k in CRITERIA}))))
+                                      total=services.count(selection), dedupe_key=badge_jobs.dedupe_key(event, params)))
     if not done:
         return redirect(url_for("badges.bulk", slug=event.slug, **{k: v for k, v in params.items() if v}))
     return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))

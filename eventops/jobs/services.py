@@ -59,13 +59,15 @@ LOST_AFTER = timedelta(minutes=5)
 @dataclass(frozen=True)
 class Kind:
     """A kind of job: its name, its title for people, the permission that may start and see it,
-    and its code. ``summary(job)`` words the result; ``link(job)`` is where to go on from it."""
+    and its code. ``summary(job)`` words the result; ``link(job)`` is where to go on from it,
+    under ``link_label``."""
     name: str
     label: Any
     permission: str
     run: Callable[["Context"], dict]
     summary: Callable[[Job], str] | None = None
     link: Callable[[Job], str | None] | None = None
+    link_label: Any = None
 
 
 def init_app(app, kinds) -> None:

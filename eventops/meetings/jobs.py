@@ -55,4 +55,4 @@ def link(job) -> str:
     return url_for("meetings.manage", slug=db.session.get(Event, job.event_id).slug)
 
 
-SCHEDULE = Kind("meetings.schedule", _l("Meeting schedule"), "event.manage", run, summary, link)
+SCHEDULE = Kind("meetings.schedule", _l("Meeting schedule"), "event.manage", run, summary, link, _l("See the grid"))

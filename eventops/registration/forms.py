@@ -118,5 +118,5 @@ class MessageForm(FlaskForm):
     categories = MultiCheckboxField(_l("Categories"), choices=list(CATEGORIES.items()))
     statuses = MultiCheckboxField(_l("Statuses"), choices=list(STATUSES.items()), default=["approved"])
     subject = StringField(_l("Subject"), validators=[DataRequired(_l("Please write a subject.")), Length(max=200)])
-    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Please write the message.")), Length(max=20000)],
+    body = TextAreaField(_l("Message text"), validators=[DataRequired(_l("Please write the message.")), Length(max=20000)],
                          render_kw={"rows": 10})

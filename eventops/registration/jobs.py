@@ -39,7 +39,8 @@ def import_link(job) -> str:
     return url_for("backoffice.import_preview", slug=event.slug, batch_id=job.params["batch_id"])
 
 
-IMPORT = Kind("registrations.import", _l("CSV import"), "registrations.import", run_import, import_summary, import_link)
+IMPORT = Kind("registrations.import", _l("CSV import"), "registrations.import", run_import, import_summary, import_link,
+              _l("See the import"))
 
 
 # --- a message to registrants ---------------------------------------------------------------------
@@ -94,4 +95,4 @@ def message_link(job) -> str:
 
 
 MESSAGE = Kind("registrations.message", _l("Message to registrants"), "registrations.message", run_message,
-               message_summary, message_link)
+               message_summary, message_link, _l("Mail outbox"))

@@ -130,15 +130,18 @@ def message(event):
     """A message to all or some registrants, through the outbox (a job writes the mails)."""
     form = MessageForm()
     categories, statuses = form.categories.data or [], form.statuses.data or []
+    count = registration_jobs.count_recipients(event, categories, statuses)
     if request.method == "POST" and request.form.get("send") == "1" and form.validate():
-        params = {"categories": categories, "statuses": statuses, "subject": form.subject.data.strip(),
-                  "body": form.body.data.strip()}
-        done = perform(lambda: jobs.start(event, registration_jobs.MESSAGE.name, params, actor=current_user,
-                                          total=registration_jobs.count_recipients(event, categories, statuses)))
-        if done:
-            return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
-    return render_form("registration/backoffice/message.html", event=event, form=form,
-                       count=registration_jobs.count_recipients(event, categories, statuses))
+        if count == 0:
+            form.statuses.errors = [_("Nobody matches: tick other categories or statuses.")]
+        else:
+            params = {"categories": categories, "statuses": statuses, "subject": form.subject.data.strip(),
+                      "body": form.body.data.strip()}
+            done = perform(lambda: jobs.start(event, registration_jobs.MESSAGE.name, params, actor=current_user,
+                                              total=count))
+            if done:
+                return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
+    return render_form("registration/backoffice/message.html", event=event, form=form, count=count)
 
 
 @bp.route("/lookup")

@@ -206,3 +206,19 @@ def test_who_may_see_a_job(app, client, organizer, event):
     assert client.get(f"/manage/{event.slug}/jobs/{job_id}/file").status_code == 404  # not done yet
     status = client.get(f"/manage/{event.slug}/jobs/{job_id}/status").get_json()
     assert status["state"] == "queued" and status["finished"] is False
+
+
+def test_a_message_to_nobody_is_refused_and_a_print_asked_twice_is_one_job(app, client, organizer, event):
+    login(client, organizer)
+    response = client.post(f"/manage/{event.slug}/registrations/message",
+                           data={"categories": ["vip"], "subject": "s", "body": "b", "send": "1"})
+    assert response.status_code == 400 and "没有符合条件的人" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+    confirmed_people(event, 1)
+    app.config["CELERY_EAGER"] = False  # the task is on its way: the job is still queued
+    app.extensions["celery"].conf.task_always_eager = False
+    app.extensions["celery"].conf.broker_url = "memory://"
+    first = client.post(f"/manage/{event.slug}/badges/print", data={"sheet": "label"})
+    second = client.post(f"/manage/{event.slug}/badges/print", data={"sheet": "label"})
+    other = client.post(f"/manage/{event.slug}/badges/print", data={"sheet": "a4"})
+    assert first.headers["Location"] == second.headers["Location"] != other.headers["Location"]
