@@ -26,9 +26,16 @@ log = logging.getLogger(__name__)
 
 class DatabaseChannel:
     def __init__(self, url: str, lease: float):
-        self.lease = lease
+        self.url, self.lease = url, lease
         self.sqlite = url.startswith("sqlite")
-        self.engine = create_engine(url, poolclass=NullPool) if self.sqlite else create_engine(url, pool_size=2)
+        self._engine = None  # made at the first write: reading needs none
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            # no pool: a connection per write (a few a second at most), none left open afterwards
+            self._engine = create_engine(self.url, poolclass=NullPool)
+        return self._engine
 
     def _update(self, job_id, attempt, **values) -> None:
         try:
@@ -57,7 +64,8 @@ class DatabaseChannel:
         pass
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 class RedisChannel:

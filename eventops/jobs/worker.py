@@ -41,8 +41,16 @@ def init_app(app) -> Celery:
         result_expires=24 * 3600,
         task_default_queue="eventops",
         broker_connection_retry_on_startup=True,
-        # Redis gives an unacknowledged task to another worker after this; the sweep does not wait
-        broker_transport_options={"visibility_timeout": 3600} if broker.startswith("redis") else {},
+        # sending a task from a request gives up quickly when the broker is away (the rows wait
+        # in the database for the sweep): a request never hangs on the queue
+        broker_connection_timeout=2,
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        # Redis gives an unacknowledged task to another worker after visibility_timeout; the
+        # jobs' leases and the sweep do not wait for it
+        broker_transport_options={"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 2}
+        if broker.startswith("redis") else {},
+        redis_socket_timeout=5,
+        redis_socket_connect_timeout=2,
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,
