@@ -142,3 +142,21 @@ def test_kill_9_mid_job_runs_the_job_again_and_keeps_one_file(app, client, organ
     assert attempts == {2}
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/manage/{event.slug}/jobs/{job_id}/file").data))
     assert len(archive.namelist()) == 3
+
+
+def test_kill_9_during_an_import_imports_every_row_once(app, client, organizer, event, start_worker):
+    start_worker()
+    login(client, organizer)
+    upload = client.post(f"/manage/{event.slug}/import", content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(csv_rows(8000)), "名单.csv")})
+    preview_url = upload.headers["Location"]
+    mapping = {f"map_{k}": str(v) for k, v in csvio.guess_mapping(csv_rows(1).decode().splitlines()[0].split(",")).items()}
+    job_id = _started(client, client.post(preview_url, data={**mapping, "confirm": "1"}))
+    first = wait_until(lambda: (lambda j: j if j.state == "running" and jobs.status(j)["done"] > 0 else None)(_job(job_id)),
+                       what="the import's first progress")
+    os.kill(int(first.worker.rsplit(" pid ", 1)[1]), signal.SIGKILL)  # in the middle of its transaction
+    _follow(job_id)
+    job = _job(job_id)
+    assert job.state == "done" and job.attempt == 2, (job.state, job.error)
+    count = db.session.scalar(select(func.count()).select_from(Registration).where(Registration.email.like("csv%")))
+    assert count == 8000 and job.result["imported"] == 8000
