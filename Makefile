@@ -6,6 +6,13 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.sqlite3
+# the demo's job queue needs no server: kombu's SQLAlchemy transport on a SQLite file of its own
+# (set EVENTOPS_REDIS_URL to use Redis instead, as in production)
+DEMO_QUEUE ?= $(CURDIR)/instance/demo-queue.sqlite3
+# the demo's links (printed, mailed) use the address it is served on: make demo PORT=5101
+DEMO_ENV = EVENTOPS_DATABASE_URL=$(DEMO_DB) EVENTOPS_BASE_URL=http://$(HOST):$(PORT) \
+  EVENTOPS_CELERY_BROKER_URL=$${EVENTOPS_REDIS_URL:-sqla+sqlite:///$(DEMO_QUEUE)} \
+  EVENTOPS_CELERY_RESULT_BACKEND=$${EVENTOPS_REDIS_URL:-db+sqlite:///$(DEMO_QUEUE)}
 
 .PHONY: demo test install translations browser fonts bench clean messages
 
@@ -39,13 +46,15 @@ fonts:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }
 
-# the demo's links (printed, mailed) use the address it is served on: make demo PORT=5101
-DEMO_ENV = EVENTOPS_DATABASE_URL=$(DEMO_DB) EVENTOPS_BASE_URL=http://$(HOST):$(PORT)
-
+# the web server, and beside it a worker with the periodic sweep (-B), stopped with the server
 demo: install fonts
 	mkdir -p instance
 	$(DEMO_ENV) $(BIN)/flask --app wsgi db upgrade
 	$(DEMO_ENV) $(BIN)/flask --app wsgi demo seed
+	@$(DEMO_ENV) $(BIN)/celery -A wsgi:celery_app worker -B --concurrency=2 --loglevel=INFO \
+	  --schedule $(CURDIR)/instance/demo-beat-schedule --logfile $(CURDIR)/instance/demo-worker.log & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "job queue worker started (log: instance/demo-worker.log)"; \
 	$(DEMO_ENV) EVENTOPS_SECURE_COOKIES=0 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install browser

@@ -12,6 +12,7 @@ from .accounts.cli import users_cli
 from .accounts.services import load_by_session_token
 from .accounts.views import bp as accounts_bp
 from .api import register_api
+from .badges import jobs as badge_jobs
 from .badges.views import bp as badges_bp
 from .checkin.views import bp as checkin_bp
 from .config import INSTANCE, Config
@@ -31,15 +32,22 @@ from .exhibitors.views_manage import bp as showcase_bp
 from .exhibitors.views_portal import bp as portal_bp
 from .exhibitors.views_public import bp as exhibitors_bp
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .jobs import services as jobs
+from .jobs import tasks as _tasks  # noqa: F401  (registers the Celery tasks)
+from .jobs import worker as jobs_worker
+from .jobs.views import bp as jobs_bp
+from .ledger import jobs as ledger_jobs
 from .ledger.cli import ledger_cli
 from .ledger.models import CONTRACT_CATEGORIES
 from .ledger.views import bp as ledger_bp
+from .meetings import jobs as meeting_jobs
 from .meetings.cli import meetings_cli
 from .meetings.models import SESSION_KINDS
 from .meetings.views import bp as meetings_bp
 from .organisations.models import ORG_TYPES
 from .platform.views_manage import bp as platform_manage_bp
 from .platform.views_public import bp as platform_bp
+from .registration import jobs as registration_jobs
 from .registration import services as registrations
 from .registration.models import STATUSES
 from .registration.views_manage import bp as backoffice_bp
@@ -78,6 +86,7 @@ def _init_extensions(app):
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_by_session_token)
     babel.init_app(app, locale_selector=_select_locale)
+    jobs_worker.init_app(app)  # app.extensions["celery"]; wsgi.celery_app for the worker
     # the language is chosen per request, even where one app context serves several (tests, CLI)
     app.before_request(refresh_locale)
 
@@ -90,6 +99,8 @@ def _connect_domains(app):
     core_views.init_app(app, load_event=events.by_slug, load_registration=registrations.by_token,
                         can=permissions.can)
     capacity_changed.connect(registrations.on_capacity_changed)
+    jobs.init_app(app, [badge_jobs.PRINT, registration_jobs.IMPORT, registration_jobs.MESSAGE,
+                        meeting_jobs.SCHEDULE, ledger_jobs.PRESS])
 
 
 def _select_locale():
@@ -119,6 +130,7 @@ def _register_blueprints(app):
     app.register_blueprint(meetings_bp)
     app.register_blueprint(platform_bp)
     app.register_blueprint(platform_manage_bp)
+    app.register_blueprint(jobs_bp)
     register_api(app)
 
 

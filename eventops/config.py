@@ -19,6 +19,10 @@ def _bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds_list(value: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in value.replace(" ", "").split(",") if v)
+
+
 def _secret_key():
     key = os.environ.get("EVENTOPS_SECRET_KEY")
     if key:
@@ -72,6 +76,27 @@ class Config:
     SMTP_PASSWORD = os.environ.get("EVENTOPS_SMTP_PASSWORD")
     SMTP_STARTTLS = _bool("EVENTOPS_SMTP_STARTTLS", True)
     MAIL_FROM = os.environ.get("EVENTOPS_MAIL_FROM", "EventOps <noreply@eventops.local>")
+    #: seconds the worker waits for the SMTP server before an attempt counts as failed
+    SMTP_TIMEOUT = float(os.environ.get("EVENTOPS_SMTP_TIMEOUT", "30"))
+    #: waits between delivery attempts (seconds); after the last one a mail is marked failed
+    MAIL_RETRY_DELAYS = _seconds_list(os.environ.get("EVENTOPS_MAIL_RETRY_DELAYS", "60,300,1800,7200"))
+    #: the job queue (Celery): Redis in production; without Redis a SQLite file beside the
+    #: instance (kombu's SQLAlchemy transport), so that one machine needs no other server
+    CELERY_BROKER_URL = os.environ.get("EVENTOPS_CELERY_BROKER_URL") or os.environ.get("EVENTOPS_REDIS_URL") \
+        or f"sqla+sqlite:///{INSTANCE / 'queue.sqlite3'}"
+    CELERY_RESULT_BACKEND = os.environ.get("EVENTOPS_CELERY_RESULT_BACKEND") or os.environ.get("EVENTOPS_REDIS_URL") \
+        or f"db+sqlite:///{INSTANCE / 'queue.sqlite3'}"
+    #: run tasks in the calling process instead of sending them (tests only)
+    CELERY_EAGER = False
+    #: where job files (badge PDFs, press PDFs) are kept: "database", or a directory every
+    #: machine can read (a shared mount)
+    JOB_FILES = os.environ.get("EVENTOPS_JOB_FILES", "database")
+    #: days a job's file can be downloaded
+    JOB_FILES_DAYS = float(os.environ.get("EVENTOPS_JOB_FILES_DAYS", "7"))
+    #: a running job whose worker has not been heard of for this long is taken over or failed
+    JOB_LEASE_SECONDS = float(os.environ.get("EVENTOPS_JOB_LEASE_SECONDS", "60"))
+    #: how many times a job is started before it is marked failed
+    JOB_MAX_ATTEMPTS = int(os.environ.get("EVENTOPS_JOB_MAX_ATTEMPTS", "3"))
     #: absolute base for links written into mails; the request's host is used when unset
     BASE_URL = os.environ.get("EVENTOPS_BASE_URL")
     #: how many proxies (nginx...) stand in front and set X-Forwarded-*; 0 when none
@@ -97,3 +122,8 @@ class TestConfig(Config):
     SMTP_HOST = None
     BASE_URL = "http://localhost"
     LEDGER_KEY = "test-ledger-key"
+    REDIS_URL = None
+    CELERY_EAGER = True
+    CELERY_BROKER_URL = "memory://"
+    CELERY_RESULT_BACKEND = "cache+memory://"
+    JOB_FILES = "database"

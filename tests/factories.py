@@ -55,3 +55,12 @@ def login(client, user, password=PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.data[:500]
     return response
+
+
+def job_file(client, response):
+    """The file of the job a POST started: the tests' queue runs jobs in place (eager), so the
+    job has ended when the POST answers; its page says so and offers the file."""
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"], response.headers
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and 'data-state="done"' in page.get_data(as_text=True), page.get_data(as_text=True)
+    return client.get(response.headers["Location"] + "/file")

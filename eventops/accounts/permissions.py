@@ -18,6 +18,7 @@ PERMISSIONS = {
     "registrations.edit": {ROLE_ORGANIZER},
     "registrations.export": {ROLE_ORGANIZER},
     "registrations.import": {ROLE_ORGANIZER},
+    "registrations.message": {ROLE_ORGANIZER},
     "registrations.lookup": {ROLE_ORGANIZER, ROLE_DOOR_STAFF},
     "checkin.scan": {ROLE_ORGANIZER, ROLE_DOOR_STAFF},
     "checkin.manage": {ROLE_ORGANIZER},

@@ -9,12 +9,14 @@ from flask_login import current_user
 
 from ..core.views import download, event_view, of_event, perform, personal_view
 from ..extensions import db
+from ..jobs import services as jobs
 from ..registration.models import Registration
+from . import jobs as badge_jobs
 from . import render, services
 from .codes import payload
 
 bp = Blueprint("badges", __name__)
-CRITERIA = ("category", "org_type", "organisation", "sort")
+CRITERIA = badge_jobs.CRITERIA
 
 
 def _badge(registration):
@@ -54,16 +56,18 @@ def bulk(event):
                            count=services.count(services.selection(event, **_criteria())))
 
 
-@bp.route("/manage/<slug>/badges/print")
+@bp.route("/manage/<slug>/badges/print", methods=["POST"])
 @event_view("badges.print")
 def bulk_print(event):
-    sheet = "label" if request.args.get("sheet") == "label" else "a4"
-    total, badges = services.print_run(event, **_criteria())
-    db.session.commit()
-    if total <= render.CHUNK:
-        return download(render.render(badges, sheet=sheet, title=event.name_zh), f"{event.slug}-badges.pdf")
-    return download(render.zip_stream(badges, sheet=sheet, title=event.name_zh, name=f"{event.slug}-badges"),
-                    f"{event.slug}-badges.zip")
+    """The print runs as a job; its page shows the progress, then offers the file."""
+    params = badge_jobs.params_from(request.form)
+    selection = services.selection(event, **{k: params[k] for k in CRITERIA})
+    # the same print asked for again while it runs (a second tab) is the same job
+    done = perform(lambda: jobs.start(event, badge_jobs.PRINT.name, params, actor=current_user,
+                                      total=services.count(selection), dedupe_key=badge_jobs.dedupe_key(event, params)))
+    if not done:
+        return redirect(url_for("badges.bulk", slug=event.slug, **{k: v for k, v in params.items() if v}))
+    return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
 
 
 @bp.route("/manage/<slug>/registrations/<int:registration_id>/badge/reissue", methods=["POST"])

@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts import services as accounts
@@ -208,10 +208,24 @@ def team_of(event) -> list[EventRole]:
                                    .order_by(EventRole.role, EventRole.id)))
 
 
-def outbox_of(event, *, page=1, per_page=50):
-    """A page of the mails sent for the event, newest first."""
-    return db.paginate(select(MailMessage).where(MailMessage.event_id == event.id).order_by(MailMessage.id.desc()),
-                       page=max(page or 1, 1), per_page=per_page, error_out=False)
+OUTBOX_FILTERS = ("failed", "queued", "sent", "unsent")
+
+
+def outbox_of(event, *, page=1, per_page=50, status=""):
+    """A page of the mails sent for the event, newest first; ``status`` keeps those in that state
+    (``queued`` includes the ones a worker is sending)."""
+    query = select(MailMessage).where(MailMessage.event_id == event.id)
+    if status == "queued":
+        query = query.where(MailMessage.status.in_(("queued", "sending")))
+    elif status in OUTBOX_FILTERS:
+        query = query.where(MailMessage.status == status)
+    return db.paginate(query.order_by(MailMessage.id.desc()), page=max(page or 1, 1), per_page=per_page,
+                       error_out=False)
+
+
+def failed_mail_count(event) -> int:
+    return db.session.scalar(select(func.count()).select_from(MailMessage).where(
+        MailMessage.event_id == event.id, MailMessage.status == "failed"))
 
 
 def public_events() -> list[Event]:

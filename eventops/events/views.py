@@ -4,7 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import EventRole
+from ..core import mail
 from ..core.forms import ActionForm
+from ..core.models import MailMessage
 from ..core.timeutil import known_zone, local_to_utc, to_zone
 from ..core.urls import safe_next
 from ..core.views import event_view, of_event, perform, render_form
@@ -145,5 +147,16 @@ def revoke(event, grant_id):
 @bp.route("/manage/<slug>/outbox")
 @event_view("event.manage")
 def outbox(event):
-    return render_template("events/outbox.html", event=event,
-                           messages=services.outbox_of(event, page=request.args.get("page", 1, type=int)))
+    status = request.args.get("status") if request.args.get("status") in services.OUTBOX_FILTERS else ""
+    return render_template("events/outbox.html", event=event, status=status, form=ActionForm(),
+                           failed=services.failed_mail_count(event),
+                           messages=services.outbox_of(event, page=request.args.get("page", 1, type=int),
+                                                       status=status))
+
+
+@bp.route("/manage/<slug>/outbox/<int:message_id>/resend", methods=["POST"])
+@event_view("event.manage")
+def resend_mail(event, message_id):
+    message = of_event(MailMessage, message_id, event)
+    perform(lambda: mail.resend(message, actor=current_user), _("The mail is queued again."))
+    return redirect(url_for("events.outbox", slug=event.slug, status=request.args.get("status") or None))

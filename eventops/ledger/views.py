@@ -6,9 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.forms import ActionForm
-from ..core.timeutil import local_to_utc, now_utc, to_zone
+from ..core.timeutil import local_to_utc, to_zone
 from ..core.views import can, download, event_view, of_event, perform, render_form
+from ..jobs import services as jobs
 from ..registration.queries import event_organisations
+from . import jobs as ledger_jobs
 from . import reports, services
 from .forms import PARTY_FIELDS, ConfirmForm, ContractForm, ReverseForm, SessionForm
 from .models import KIND_RECORD, LedgerEntry, SigningSession
@@ -166,14 +168,14 @@ def export_xlsx(event):
     return download(reports.xlsx_export(*_export_data(event), event.timezone), f"{event.slug}-ledger.xlsx")
 
 
-@bp.route("/manage/<slug>/signings/press.pdf")
+@bp.route("/manage/<slug>/signings/press", methods=["POST"])
 @event_view("ledger.export")
 def press_pdf(event):
-    # what is printed is remembered: a checkpoint of the ledger's end, printed at the foot
-    point = perform(lambda: services.checkpoint(event, reason="press_summary", actor=current_user)).value
-    body = reports.press_pdf(event, services.summary(event), services.session_names(event),
-                             services.by_organisation_type(event, "hospital"), now_utc(), checkpoint=point)
-    return download(body, f"{event.slug}-signings.pdf", inline=True)
+    """The press summary is made by a job; its page offers the PDF."""
+    done = perform(lambda: jobs.start(event, ledger_jobs.PRESS.name, {}, actor=current_user))
+    if not done:
+        return redirect(url_for("ledger.index", slug=event.slug))
+    return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
 
 
 @bp.route("/e/<slug>/signings/live")

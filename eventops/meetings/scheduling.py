@@ -81,12 +81,14 @@ def build_instance(event) -> dict:
     }
 
 
-def run(event, *, actor, time_limit=10.0) -> dict:
+def run(event, *, actor, time_limit=10.0, solver=None) -> dict:
     """Solve the zone again. Announced meetings stay as they are; meetings nobody was told about
-    yet are replaced. An invalid instance raises InstanceError and changes nothing."""
+    yet are replaced. An invalid instance raises InstanceError and changes nothing. ``solver``
+    (instance, time_limit) -> schedule replaces the solver in this process (the job passes
+    ``bounded.solve_within``, which keeps the time limit whatever the solver does)."""
     instance = build_instance(event)
     load_instance(instance)  # raises InstanceError(problems) before anything changes
-    schedule = solve(instance, time_limit=time_limit)
+    schedule = (solver or solve)(instance, time_limit)
     fixed = {f["request"] for f in instance["fixed"]}
     drafts = select(Meeting.id).where(Meeting.event_id == event.id, Meeting.status == "scheduled",
                                       Meeting.notified_sequence < 0)

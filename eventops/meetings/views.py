@@ -4,7 +4,7 @@ public programme and the zone's now-and-next board."""
 import json
 from datetime import date, datetime, time
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,9 +12,10 @@ from ..core.errors import InvalidInput
 from ..core.forms import ActionForm
 from ..core.timeutil import local_to_utc, now_utc
 from ..core.views import download, event_view, of_event, perform, personal_view
+from ..jobs import services as jobs
 from . import ical, outputs, scheduling, zone
+from . import jobs as meeting_jobs
 from .models import SESSION_KINDS, Meeting
-from .solver import InstanceError
 
 bp = Blueprint("meetings", __name__)
 
@@ -101,23 +102,16 @@ def on_behalf(event):
     return redirect(url_for("meetings.manage", slug=event.slug))
 
 
-def _scheduled(result):
-    reasons = result.get("reasons") or {}
-    for request_id in result["unscheduled"][:20]:
-        flash(f"{request_id}: {reasons.get(request_id, '')}", "info")
-    return _("%(placed)d meetings placed, %(left)d could not be placed.", placed=len(result["meetings"]),
-             left=len(result["unscheduled"]))
-
-
 @bp.route("/manage/<slug>/meetings/schedule", methods=["POST"])
 @event_view("event.manage")
 def schedule(event):
-    seconds = request.form.get("seconds", type=float) or 10.0
-    done = perform(lambda: scheduling.run(event, actor=current_user, time_limit=seconds), _scheduled)
-    if not done and isinstance(done.error, InstanceError):
-        for problem in done.error.problems[:20]:
-            flash(f"{problem.get('entry')}: {problem.get('reason')}", "error")
-    return redirect(url_for("meetings.manage", slug=event.slug))
+    """The scheduler runs as a job (one per event at a time), under its time limit."""
+    seconds = meeting_jobs.seconds_from(request.form.get("seconds"))
+    done = perform(lambda: jobs.start(event, meeting_jobs.SCHEDULE.name, {"time_limit": seconds}, actor=current_user,
+                                      dedupe_key=f"schedule:{event.id}"))
+    if not done:
+        return redirect(url_for("meetings.manage", slug=event.slug))
+    return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
 
 
 @bp.route("/manage/<slug>/meetings/place", methods=["POST"])

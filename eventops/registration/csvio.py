@@ -1,4 +1,5 @@
-"""CSV export (opens in Excel, formulas neutralised) and the all-or-nothing CSV import."""
+"""CSV export (opens in Excel, formulas neutralised) and the all-or-nothing CSV import (a job:
+``registration.jobs``; the preview stays in the request)."""
 import csv
 import io
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ ORG_TYPE_WORDS = {
     "科研院所": "university", "高校/科研院所": "university", "媒体": "media", "其他": "other",
 }
 MAX_ROWS = 50_000
+WRITE_BATCH = 2000
 
 
 class ImportError_(DomainError):
@@ -152,8 +154,9 @@ class Analysis:
     skipped: list = field(default_factory=list)     # (line, reason): already registered
 
 
-def analyse(event, batch, mapping: dict[str, int]) -> Analysis:
-    """Validate every row against the same rules as the web form. Nothing is written."""
+def analyse(event, batch, mapping: dict[str, int], *, progress=None) -> Analysis:
+    """Validate every row against the same rules as the web form. Nothing is written.
+    ``progress(rows_read, rows_in_file, note)`` is told how far it is, every 500 rows."""
     if "name" not in mapping or "mobile" not in mapping or "email" not in mapping or "organisation" not in mapping:
         raise ImportError_("mapping", _("Choose the columns for name, organisation, mobile and e-mail."))
     categories = _label_map(CATEGORIES, CATEGORY_WORDS)
@@ -162,6 +165,8 @@ def analyse(event, batch, mapping: dict[str, int]) -> Analysis:
     seen_mobile, seen_email = {}, {}
     result = Analysis()
     reader = csv.reader(io.StringIO(batch.content))
+    lines = max(batch.content.count("\n"), 1)
+    note = _("Checking the rows")
     try:
         next(reader)
         rows = 0
@@ -170,6 +175,8 @@ def analyse(event, batch, mapping: dict[str, int]) -> Analysis:
             if not any(cell.strip() for cell in row):
                 continue
             rows += 1
+            if progress is not None and rows % 500 == 0:
+                progress(min(line, lines), lines, note)
             if rows > MAX_ROWS:
                 raise ImportError_("too_many", _("At most %(n)d rows can be imported at once.", n=MAX_ROWS))
 
@@ -217,18 +224,20 @@ def _existing_keys(event):
     return {r[0] for r in rows}, {r[1] for r in rows}
 
 
-def run(event, batch, mapping: dict[str, int], *, actor) -> dict:
+def run(event, batch, mapping: dict[str, int], *, actor, progress=None) -> dict:
     """Import every valid row in one transaction (the caller commits once, or nothing at all).
 
-    The batch can be run once; a second import of the same file skips everyone as already
-    registered. Imported people take places like web sign-ups: confirmed while there is room,
-    waitlisted after.
+    The batch is imported once: run again (a job delivered twice, a retry after a crash), it
+    imports nothing and returns what the import did, decided under the event's lock. A second
+    upload of the same file skips everyone as already registered. Imported people take places
+    like web sign-ups: confirmed while there is room, waitlisted after.
+    ``progress(done, total, note)`` is told how far the checking and then the writing are.
     """
     lock_row("events", event.id)
     db.session.refresh(batch)
     if batch.status == "imported":
-        raise ImportError_("done", _("This file has already been imported."))
-    analysis = analyse(event, batch, mapping)
+        return dict(batch.result)
+    analysis = analyse(event, batch, mapping, progress=progress)
     now = now_utc()
     total, per_category = places_taken(event)
     org_cache = {}
@@ -254,8 +263,11 @@ def run(event, batch, mapping: dict[str, int], *, actor) -> dict:
     db.session.flush()
     for row in rows:
         row["organisation_id"] = org_cache[row.pop("_org_key")].id
-    if rows:
-        db.session.execute(insert(Registration), rows)
+    note = _("Writing the registrations")
+    for start in range(0, len(rows), WRITE_BATCH):
+        db.session.execute(insert(Registration), rows[start:start + WRITE_BATCH])
+        if progress is not None:
+            progress(min(start + WRITE_BATCH, len(rows)), len(rows), note)
     result = {"imported": len(rows), "confirmed": counts[STATUS_APPROVED],
               "waitlisted": counts[STATUS_WAITLISTED], "skipped": len(analysis.skipped),
               "rejected": len(analysis.rejected),

@@ -111,3 +111,12 @@ def form_to_data(form, event) -> RegistrationData:
         category=form.category.data if hasattr(form, "category") else "",
         tags=form.tags.data or [],
         answers={str(q.id): getattr(form, f"q_{q.id}").data for q in event.questions})
+
+
+class MessageForm(FlaskForm):
+    """A message to all or some registrants: by category and status (none ticked: all of them)."""
+    categories = MultiCheckboxField(_l("Categories"), choices=list(CATEGORIES.items()))
+    statuses = MultiCheckboxField(_l("Statuses"), choices=list(STATUSES.items()), default=["approved"])
+    subject = StringField(_l("Subject"), validators=[DataRequired(_l("Please write a subject.")), Length(max=200)])
+    body = TextAreaField(_l("Message text"), validators=[DataRequired(_l("Please write the message.")), Length(max=20000)],
+                         render_kw={"rows": 10})

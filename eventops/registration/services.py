@@ -316,7 +316,8 @@ def _mail(registration, kind, token=None):
                 lines.append(_("Your badge, with the QR code to show at the entrance:"))
                 lines.append(absolute_url("badges.personal_pdf", token=token))
         body = "\n\n".join([_("Dear %(name)s,", name=registration.name), *lines, name])
-        send_mail(registration.email, f"[{name}] {subject}", body, event=event)
+        # the token opens the registration: organizers read the outbox without it (core.mail)
+        send_mail(registration.email, f"[{name}] {subject}", body, event=event, secrets=[token] if token else ())
 
 
 def _mail_text(registration, kind):

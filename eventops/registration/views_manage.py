@@ -12,8 +12,10 @@ from ..core.urls import safe_next
 from ..core.views import can, download, event_view, of_event, perform, render_form
 from ..events.models import CATEGORIES
 from ..extensions import db
+from ..jobs import services as jobs
 from . import csvio, queries, services
-from .forms import FilterForm, ImportUploadForm
+from . import jobs as registration_jobs
+from .forms import FilterForm, ImportUploadForm, MessageForm
 from .models import STATUSES, ImportBatch, Registration
 
 bp = Blueprint("backoffice", __name__, url_prefix="/manage/<slug>")
@@ -108,14 +110,38 @@ def import_preview(event, batch_id):
     if request.method == "POST":
         mapping = _mapping_from_request(header)
         if request.form.get("confirm") == "1":
-            if perform(lambda: csvio.run(event, batch, mapping, actor=current_user), _("The import is done.")):
-                return redirect(url_for("backoffice.import_preview", slug=event.slug, batch_id=batch.id))
+            # the import is a job (one per batch while it runs); the preview below stays immediate
+            done = perform(lambda: jobs.start(event, registration_jobs.IMPORT.name,
+                                              {"batch_id": batch.id, "mapping": mapping}, actor=current_user,
+                                              dedupe_key=f"import:{batch.id}"))
+            if done:
+                return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
         else:
             perform(lambda: csvio.remember_mapping(batch, mapping))
     analysis, error = csvio.preview(event, batch, mapping)
     return render_template("registration/backoffice/import_preview.html", event=event, batch=batch,
                            header=header, mapping=mapping, targets=csvio.TARGETS, analysis=analysis,
                            error=error, form=ActionForm()), 400 if error else 200
+
+
+@bp.route("/registrations/message", methods=["GET", "POST"])
+@event_view("registrations.message")
+def message(event):
+    """A message to all or some registrants, through the outbox (a job writes the mails)."""
+    form = MessageForm()
+    categories, statuses = form.categories.data or [], form.statuses.data or []
+    count = registration_jobs.count_recipients(event, categories, statuses)
+    if request.method == "POST" and request.form.get("send") == "1" and form.validate():
+        if count == 0:
+            form.statuses.errors = [_("Nobody matches: tick other categories or statuses.")]
+        else:
+            params = {"categories": categories, "statuses": statuses, "subject": form.subject.data.strip(),
+                      "body": form.body.data.strip()}
+            done = perform(lambda: jobs.start(event, registration_jobs.MESSAGE.name, params, actor=current_user,
+                                              total=count))
+            if done:
+                return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
+    return render_form("registration/backoffice/message.html", event=event, form=form, count=count)
 
 
 @bp.route("/lookup")

@@ -17,7 +17,7 @@ from eventops.core.fonts import covers
 from eventops.extensions import db
 from eventops.registration import services as registrations
 
-from ..factories import login, person
+from ..factories import job_file, login, person
 
 NAMES = ["欧阳钇媛", "李强", "王芳", "张伟", "陈静", "司马媛媛", "黄艺凤"]
 
@@ -38,7 +38,7 @@ def test_printed_badges_scan_in(app, client, organizer, event, tmp_path):
     db.session.commit()
     gate_id = gate.id
     login(client, organizer)
-    response = client.get(f"/manage/{event.slug}/badges/print?sort=name")
+    response = job_file(client, client.post(f"/manage/{event.slug}/badges/print", data={"sort": "name"}))
     assert response.headers["Content-Type"] == "application/pdf"
     pdf = tmp_path / "badges.pdf"
     pdf.write_bytes(response.data)
@@ -76,7 +76,7 @@ def test_bulk_over_the_chunk_size_streams_a_zip(app, client, organizer, event, m
     _people(app, event)
     monkeypatch.setattr(render, "CHUNK", 3)
     login(client, organizer)
-    response = client.get(f"/manage/{event.slug}/badges/print?sheet=label")
+    response = job_file(client, client.post(f"/manage/{event.slug}/badges/print", data={"sheet": "label"}))
     assert response.headers["Content-Type"] == "application/zip" and response.is_streamed
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert [n.rsplit("-", 1)[1] for n in archive.namelist()] == ["001.pdf", "002.pdf", "003.pdf"]
