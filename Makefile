@@ -3,11 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# wheels of every dependency and of the build tools, for tests/test_package.py: it installs the
+# built wheel into a fresh virtualenv with `pip install --no-index` (no registry during the tests)
+WHEELHOUSE := $(VENV)/wheelhouse
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.sqlite3
 
-.PHONY: demo test install translations browser fonts bench clean messages
+.PHONY: demo test install translations browser fonts bench clean messages wheelhouse
 
 install: $(STAMP) translations
 
@@ -16,6 +19,13 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+wheelhouse: $(WHEELHOUSE)/.complete
+
+$(WHEELHOUSE)/.complete: setup.cfg pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip wheel --quiet -w $(WHEELHOUSE) . 'setuptools>=68' wheel
+	rm -rf $(WHEELHOUSE)/eventops-*.whl build
+	touch $@
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d eventops/translations -D messages
@@ -45,7 +55,7 @@ demo: install fonts
 	EVENTOPS_DATABASE_URL=$(DEMO_DB) $(BIN)/flask --app wsgi demo seed
 	EVENTOPS_DATABASE_URL=$(DEMO_DB) EVENTOPS_SECURE_COOKIES=0 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install browser
+test: install browser wheelhouse
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

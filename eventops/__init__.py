@@ -14,7 +14,7 @@ from .accounts.views import bp as accounts_bp
 from .api import register_api
 from .badges.views import bp as badges_bp
 from .checkin.views import bp as checkin_bp
-from .config import INSTANCE, Config
+from .config import INSTANCE, MIGRATIONS, STATIC, TEMPLATES, Config
 from .core import db as core_db
 from .core import mail as core_mail
 from .core import views as core_views
@@ -45,7 +45,8 @@ from .registration.views_public import bp as registration_bp
 
 
 def create_app(config=None) -> Flask:
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+    # templates and static files: beside the package in a checkout, inside it when installed (config.py)
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC),
                 instance_path=str(INSTANCE))
     app.config.from_object(config or Config)
     if not app.config.get("SECRET_KEY"):
@@ -67,7 +68,7 @@ def create_app(config=None) -> Flask:
 
 def _init_extensions(app):
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
