@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import health
 from . import models  # noqa: F401  (every domain's tables, for Alembic and create_all)
 from .accounts import permissions
 from .accounts.cli import users_cli
@@ -17,6 +18,7 @@ from .checkin.views import bp as checkin_bp
 from .config import INSTANCE, MIGRATIONS, STATIC, TEMPLATES, Config
 from .core import db as core_db
 from .core import mail as core_mail
+from .core import request_guard, request_id
 from .core import views as core_views
 from .core.money import format_cn_units, format_cny, to_cn_units
 from .core.timeutil import to_zone
@@ -56,6 +58,7 @@ def create_app(config=None) -> Flask:
         # behind nginx: take the client address and scheme from X-Forwarded-* (for rate limits)
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    _register_request_hardening(app)
     _init_extensions(app)
     _connect_domains(app)
     _register_blueprints(app)
@@ -117,6 +120,7 @@ def _register_blueprints(app):
     app.register_blueprint(portal_bp)
     app.register_blueprint(meetings_bp)
     register_api(app)
+    health.init_app(app)  # /healthz; more checks: health.register_check(app, name, run)
 
 
 def _wants_json():
@@ -133,6 +137,10 @@ def _register_error_handlers(app):
     def bad_request(e):
         return page(400, "bad_request", _("Bad request"),
                     _("The request could not be understood. Please go back and try again."))
+
+    @app.errorhandler(request_guard.ControlCharacters)
+    def control_characters(e):
+        return page(400, e.error, _("Bad request"), str(e.description))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -201,7 +209,14 @@ def _register_cli(app):
     app.cli.add_command(meetings_cli)
 
 
+#: responses that carry someone's data or a signed-in page: no cache (browser, proxy) keeps them
+PRIVATE_PREFIXES = ("/r/", "/manage/", "/exhibitor/", "/api/", "/home", "/login", "/logout", "/password/",
+                    "/healthz")
+
+
 def _register_security_headers(app):
+    hsts = app.config.get("HSTS_MAX_AGE", 0) if app.config.get("SESSION_COOKIE_SECURE") else 0
+
     @app.after_request
     def headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -212,9 +227,21 @@ def _register_security_headers(app):
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-        if request.path.startswith(("/r/", "/manage/", "/login")):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if hsts:
+            # secure cookies mean the site is served over HTTPS only: browsers are to stay there
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+        if request.path.startswith(PRIVATE_PREFIXES):
+            # a view of these may only ask for less caching (the public live total: "no-cache")
+            if response.headers.get("Cache-Control") not in ("no-store", "no-cache"):
+                response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _register_request_hardening(app):
+    """Before anything else reads a request: a request id for the log lines, then control
+    characters refused (400) on every route."""
+    request_guard.init_app(app)
+    request_id.init_app(app)  # runs before the guard: it goes first in the list
 
 
 __all__ = ["create_app"]
