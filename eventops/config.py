@@ -96,7 +96,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("EVENTOPS_REDIS_URL") or "memory://"
     RATELIMIT_ENABLED = _bool("EVENTOPS_RATELIMIT", True)
     RATELIMIT_HEADERS_ENABLED = True
+    #: failed sign-ins per account and address (or known device); see accounts/views.py
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    #: failed sign-ins per account from all addresses together, devices it never signed in on
+    LOGIN_LIMIT_PER_ACCOUNT_CEILING = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT_CEILING", "20 per hour")
     FAILED_SCAN_LIMIT = os.environ.get("EVENTOPS_FAILED_SCAN_LIMIT", "30 per minute")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("EVENTOPS_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
     SMTP_HOST = os.environ.get("EVENTOPS_SMTP_HOST")
