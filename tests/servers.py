@@ -30,12 +30,12 @@ def wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeout
 
 
 @contextmanager
-def gunicorn(gunicorn_bin, app_spec: str, *, env: dict, cwd: Path, log: Path, workers: int = 1):
-    """``gunicorn app_spec`` on a free port of 127.0.0.1; yields its base URL."""
+def gunicorn(gunicorn_bin, app_spec: str, *, env: dict, cwd: Path, log: Path, workers: int = 1, options=()):
+    """``gunicorn [options] app_spec`` on a free port of 127.0.0.1; yields its base URL."""
     port = free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(gunicorn_bin), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
+            [str(gunicorn_bin), *map(str, options), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
              "--graceful-timeout", "5", app_spec],
             cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -7,6 +7,7 @@ On PostgreSQL it goes by the book: the roles of deploy/postgresql/roles.sql, mig
 owner, the application as the role with data rights only.
 """
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -61,7 +62,7 @@ def installed(tmp_path_factory):
     run(*pip, "wheel", "--quiet", "--no-deps", *offline, "-w", dist, sdist)  # the wheel from the sdist
     (wheel,) = dist.glob("eventops-*.whl")
     run(*pip, "install", "--quiet", *offline, wheel)
-    return venv / "bin", wheel
+    return venv / "bin", wheel, source
 
 
 def test_the_wheel_carries_everything_the_app_reads(installed):
@@ -87,7 +88,7 @@ def database(tmp_path, by_the_book):
 
 
 def test_installed_package_migrates_and_serves_chinese_from_another_directory(installed, database, tmp_path):
-    bin_dir, _wheel = installed
+    bin_dir, _wheel, source = installed
     owner_url, app_url = database
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -97,8 +98,10 @@ def test_installed_package_migrates_and_serves_chinese_from_another_directory(in
     run(bin_dir / "flask", "--app", "eventops", "db", "upgrade", cwd=elsewhere,
         env={**env, "EVENTOPS_DATABASE_URL": owner_url})
     log = tmp_path / "gunicorn.log"
+    # as deploy/systemd/eventops.service starts it, with deploy/gunicorn.conf.py
     with gunicorn(bin_dir / "gunicorn", "eventops:create_app()", cwd=elsewhere, log=log,
-                  env={**env, "EVENTOPS_DATABASE_URL": app_url}) as base:
+                  options=["-c", source / "deploy" / "gunicorn.conf.py"],
+                  env={**env, "EVENTOPS_DATABASE_URL": app_url, "EVENTOPS_PROXY_COUNT": "1"}) as base:
         login = requests.get(base + "/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}, timeout=10)
         assert login.status_code == 200, log.read_text()[-3000:]
         assert "登录" in login.text and 'lang="zh' in login.text
@@ -108,9 +111,31 @@ def test_installed_package_migrates_and_serves_chinese_from_another_directory(in
         health = requests.get(base + "/healthz", timeout=10)
         assert health.status_code == 200 and health.json()["checks"]["database"]["ok"] is True
         assert requests.get(base + "/e/no-such-event", timeout=10).status_code == 404
+        secret = "S3cretPersonalLinkToken0123456789abcdefghi"
+        personal = requests.get(f"{base}/r/{secret}", headers={"X-Request-ID": "nginx-rid-0123456789"}, timeout=10)
+        assert personal.status_code == 404 and personal.headers["X-Request-ID"] == "nginx-rid-0123456789"
+    access_log = log.read_text()
+    assert 'rid=nginx-rid-0123456789' in access_log and '"GET /r/…" 404' in access_log, access_log[-2000:]
+    assert secret not in access_log
     site_packages = next((bin_dir.parent / "lib").glob("python3*/site-packages"))
     assert (elsewhere / "instance" / "secret_key").exists()
     assert not (site_packages / "instance").exists() and not (site_packages / "eventops" / "instance").exists()
     assert not (ROOT / "eventops" / "share").exists()  # the build wrote nothing into the checkout
     if PG_URL:
         assert make_url(app_url).username != make_url(owner_url).username
+
+
+def test_the_systemd_units_are_valid_for_the_installed_package(installed, tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    bin_dir, _wheel, source = installed
+    units = []
+    for unit in (source / "deploy" / "systemd").glob("*.service"):
+        target = tmp_path / unit.name
+        target.write_text(unit.read_text().replace("/srv/eventops/venv/bin", str(bin_dir)))
+        units.append(target)
+    assert len(units) == 2
+    result = subprocess.run([analyze, "verify", *map(str, units)], capture_output=True, text=True, timeout=60)
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert result.returncode == 0 and not problems, problems
