@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# wheels of every dependency and of the build tools, for tests/test_package.py: it installs the
+# built wheel into a fresh virtualenv with `pip install --no-index` (no registry during the tests)
+WHEELHOUSE := $(VENV)/wheelhouse
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_DB ?= sqlite:///$(CURDIR)/instance/demo.sqlite3
@@ -14,7 +17,7 @@ DEMO_ENV = EVENTOPS_DATABASE_URL=$(DEMO_DB) EVENTOPS_BASE_URL=http://$(HOST):$(P
   EVENTOPS_CELERY_BROKER_URL=$${EVENTOPS_REDIS_URL:-sqla+sqlite:///$(DEMO_QUEUE)} \
   EVENTOPS_CELERY_RESULT_BACKEND=$${EVENTOPS_REDIS_URL:-db+sqlite:///$(DEMO_QUEUE)}
 
-.PHONY: demo test install translations browser fonts bench clean messages
+.PHONY: demo test install translations browser fonts bench clean messages wheelhouse
 
 install: $(STAMP) translations
 
@@ -23,6 +26,13 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+wheelhouse: $(WHEELHOUSE)/.complete
+
+$(WHEELHOUSE)/.complete: setup.cfg pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip wheel --quiet -w $(WHEELHOUSE) . 'setuptools>=68' wheel
+	rm -rf $(WHEELHOUSE)/eventops-*.whl build
+	touch $@
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d eventops/translations -D messages
@@ -57,7 +67,7 @@ demo: install fonts
 	echo "job queue worker started (log: instance/demo-worker.log)"; \
 	$(DEMO_ENV) EVENTOPS_SECURE_COOKIES=0 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install browser
+test: install browser wheelhouse
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import health
 from . import models  # noqa: F401  (every domain's tables, for Alembic and create_all)
 from .accounts import permissions
 from .accounts.cli import users_cli
@@ -15,9 +16,11 @@ from .api import register_api
 from .badges import jobs as badge_jobs
 from .badges.views import bp as badges_bp
 from .checkin.views import bp as checkin_bp
-from .config import INSTANCE, Config
+from .config import INSTANCE, MIGRATIONS, STATIC, TEMPLATES, Config
 from .core import db as core_db
 from .core import mail as core_mail
+from .core import ratelimit  # noqa: F401  (registers the fallback+redis:// rate-limit storage)
+from .core import request_guard, request_id
 from .core import views as core_views
 from .core.money import format_cn_units, format_cny, to_cn_units
 from .core.timeutil import to_zone
@@ -55,7 +58,8 @@ from .registration.views_public import bp as registration_bp
 
 
 def create_app(config=None) -> Flask:
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+    # templates and static files: beside the package in a checkout, inside it when installed (config.py)
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC),
                 instance_path=str(INSTANCE))
     app.config.from_object(config or Config)
     if not app.config.get("SECRET_KEY"):
@@ -65,6 +69,7 @@ def create_app(config=None) -> Flask:
         # behind nginx: take the client address and scheme from X-Forwarded-* (for rate limits)
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    _register_request_hardening(app)
     _init_extensions(app)
     _connect_domains(app)
     _register_blueprints(app)
@@ -77,7 +82,7 @@ def create_app(config=None) -> Flask:
 
 def _init_extensions(app):
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(INSTANCE.parent / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -132,6 +137,7 @@ def _register_blueprints(app):
     app.register_blueprint(platform_manage_bp)
     app.register_blueprint(jobs_bp)
     register_api(app)
+    health.init_app(app)  # /healthz; more checks: health.register_check(app, name, run)
 
 
 def _wants_json():
@@ -148,6 +154,10 @@ def _register_error_handlers(app):
     def bad_request(e):
         return page(400, "bad_request", _("Bad request"),
                     _("The request could not be understood. Please go back and try again."))
+
+    @app.errorhandler(request_guard.ControlCharacters)
+    def control_characters(e):
+        return page(400, e.error, _("Bad request"), str(e.description))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -216,7 +226,14 @@ def _register_cli(app):
     app.cli.add_command(meetings_cli)
 
 
+#: responses that carry someone's data or a signed-in page: no cache (browser, proxy) keeps them
+PRIVATE_PREFIXES = ("/r/", "/manage/", "/exhibitor/", "/api/", "/home", "/login", "/logout", "/password/",
+                    "/healthz", "/platform/manage/", "/platform/mine/")
+
+
 def _register_security_headers(app):
+    hsts = app.config.get("HSTS_MAX_AGE", 0) if app.config.get("SESSION_COOKIE_SECURE") else 0
+
     @app.after_request
     def headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -227,9 +244,21 @@ def _register_security_headers(app):
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-        if request.path.startswith(("/r/", "/manage/", "/login", "/platform/manage/", "/platform/mine/")):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if hsts:
+            # secure cookies mean the site is served over HTTPS only: browsers are to stay there
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+        if request.path.startswith(PRIVATE_PREFIXES):
+            # a view of these may only ask for less caching (the public live total: "no-cache")
+            if response.headers.get("Cache-Control") not in ("no-store", "no-cache"):
+                response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _register_request_hardening(app):
+    """Before anything else reads a request: a request id for the log lines, then control
+    characters refused (400) on every route."""
+    request_guard.init_app(app)
+    request_id.init_app(app)  # runs before the guard: it goes first in the list
 
 
 __all__ = ["create_app"]

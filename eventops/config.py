@@ -6,10 +6,29 @@ import os
 import secrets
 from pathlib import Path
 
-from .core.ratelimit import storage_uri
+PACKAGE = Path(__file__).resolve().parent
+#: an installed package (a wheel) carries templates/, static/, badges/ and migrations/ inside it, in
+#: share/ (setup.py puts them there at build time); a checkout has them beside the package
+INSTALLED = (PACKAGE / "share").is_dir()
+RESOURCES = PACKAGE / "share" if INSTALLED else PACKAGE.parent
+TEMPLATES = RESOURCES / "templates"
+STATIC = RESOURCES / "static"
+BADGES = RESOURCES / "badges"
+MIGRATIONS = RESOURCES / "migrations"
+TRANSLATIONS = PACKAGE / "translations"
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+
+def _instance_path() -> Path:
+    """Where the development SQLite database and secret key live: EVENTOPS_INSTANCE_PATH; else
+    instance/ in a checkout, or instance/ in the working directory of an installed package (never
+    inside site-packages)."""
+    configured = os.environ.get("EVENTOPS_INSTANCE_PATH")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return (Path.cwd() if INSTALLED else PACKAGE.parent) / "instance"
+
+
+INSTANCE = _instance_path()
 
 
 def _bool(name, default):
@@ -29,22 +48,44 @@ def _secret_key():
         return key
     # Development fallback: one random key kept in instance/ so that every worker of a local
     # installation shares it. Production sets EVENTOPS_SECRET_KEY (see README).
-    INSTANCE.mkdir(exist_ok=True)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
     path = INSTANCE / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
     return path.read_text().strip()
 
 
+def _engine_options(url: str) -> dict:
+    """SQLAlchemy's pool for one worker process. Every gunicorn worker holds up to
+    EVENTOPS_DB_POOL_SIZE + EVENTOPS_DB_MAX_OVERFLOW connections: machines x workers x that sum,
+    plus the connections of migrations and psql, must stay below PostgreSQL's max_connections (or
+    PgBouncer's pool, see the README)."""
+    options = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        return options
+    connect_args = {"connect_timeout": int(os.environ.get("EVENTOPS_DB_CONNECT_TIMEOUT", "5"))}
+    options.update(pool_size=int(os.environ.get("EVENTOPS_DB_POOL_SIZE", "2")),
+                   max_overflow=int(os.environ.get("EVENTOPS_DB_MAX_OVERFLOW", "3")),
+                   pool_timeout=int(os.environ.get("EVENTOPS_DB_POOL_TIMEOUT", "10")),
+                   pool_recycle=1800, connect_args=connect_args)
+    if _bool("EVENTOPS_DB_PGBOUNCER", False):
+        # PgBouncer in transaction mode hands each transaction to any server connection: no
+        # server-side prepared statements
+        connect_args["prepare_threshold"] = None
+    return options
+
+
 class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "EVENTOPS_DATABASE_URL", f"sqlite:///{INSTANCE / 'eventops.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
     SECRET_KEY = None  # filled in by create_app so that importing config has no side effect
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("EVENTOPS_SECURE_COOKIES", True)
+    #: Strict-Transport-Security max-age in seconds, sent when cookies are secure (0: none)
+    HSTS_MAX_AGE = int(os.environ.get("EVENTOPS_HSTS_MAX_AGE", str(365 * 24 * 3600)))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("EVENTOPS_SECURE_COOKIES", True)
@@ -53,15 +94,20 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("EVENTOPS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
-    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "eventops" / "translations")
+    BABEL_TRANSLATION_DIRECTORIES = str(TRANSLATIONS)
     LANGUAGES = ("zh", "en")
     REDIS_URL = os.environ.get("EVENTOPS_REDIS_URL")
     #: Redis when it answers, each process's memory when it does not (core.ratelimit)
-    RATELIMIT_STORAGE_URI = storage_uri(os.environ.get("EVENTOPS_REDIS_URL"))
+    #: Redis with a fallback to each process's memory when it does not answer (core/ratelimit.py)
+    RATELIMIT_STORAGE_URI = ("fallback+" + os.environ["EVENTOPS_REDIS_URL"]) if os.environ.get("EVENTOPS_REDIS_URL") \
+        else "memory://"
     RATELIMIT_ENABLED = _bool("EVENTOPS_RATELIMIT", True)
     RATELIMIT_HEADERS_ENABLED = True
+    #: failed sign-ins per account and address (or known device); see accounts/views.py
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     #: failed scans (invalid, another event's badge) per scanner before its failed answers are slowed
+    #: failed sign-ins per account from all addresses together, devices it never signed in on
+    LOGIN_LIMIT_PER_ACCOUNT_CEILING = os.environ.get("EVENTOPS_LOGIN_LIMIT_ACCOUNT_CEILING", "20 per hour")
     FAILED_SCAN_LIMIT = os.environ.get("EVENTOPS_FAILED_SCAN_LIMIT", "30 per minute")
     #: the secret that keys the ledger's HMAC chain and checkpoints; kept outside the database
     LEDGER_KEY = os.environ.get("EVENTOPS_LEDGER_KEY")

@@ -8,7 +8,6 @@ import json
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import qrcode
 from reportlab.lib.colors import HexColor
@@ -16,9 +15,10 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
+from ..config import BADGES
 from ..core.fonts import cjk_font
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "badges" / "layouts"
+LAYOUTS = BADGES / "layouts"
 CHUNK = 1000
 BAND_BY_CATEGORY = ("vip", "staff", "media", "broker", "speaker", "exhibitor")
 

@@ -10,10 +10,11 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..config import BADGES
+
 CANDIDATES = [
-    (ROOT / "badges" / "fonts" / "cjk.ttf", 0),
-    (ROOT / "badges" / "fonts" / "cjk.ttc", 0),
+    (BADGES / "fonts" / "cjk.ttf", 0),
+    (BADGES / "fonts" / "cjk.ttc", 0),
     (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), 0),
     (Path("/usr/share/fonts/truetype/arphic/uming.ttc"), 0),
 ]

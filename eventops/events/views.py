@@ -62,7 +62,12 @@ def _form_to_data(form):
         category_capacities={c: getattr(form, f"cap_{c}").data for c in CATEGORIES},
         requires_approval=form.requires_approval.data, auto_promote=form.auto_promote.data,
         published=form.published.data, signing_requires_confirmation=form.signing_requires_confirmation.data,
-        interest_tags=(form.interest_tags.data or "").splitlines())
+        interest_tags=_lines(form.interest_tags.data))
+
+
+def _lines(value) -> list:
+    # a POST without form data fills the form from the event, where the tags are a list
+    return list(value) if isinstance(value, (list, tuple)) else (value or "").splitlines()
 
 
 @bp.route("/manage/new", methods=["GET", "POST"])
