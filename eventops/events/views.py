@@ -60,7 +60,7 @@ def _form_to_data(form):
         category_capacities={c: getattr(form, f"cap_{c}").data for c in CATEGORIES},
         requires_approval=form.requires_approval.data, auto_promote=form.auto_promote.data,
         published=form.published.data, signing_requires_confirmation=form.signing_requires_confirmation.data,
-        interest_tags=(form.interest_tags.data or "").splitlines())
+        interest_tags=(form.interest_tags.data or "").splitlines(), interest_tags_en={})
 
 
 @bp.route("/manage/new", methods=["GET", "POST"])
@@ -70,7 +70,7 @@ def create():
         abort(403)
     form = EventForm()
     if request.method == "GET":
-        form.interest_tags.data = "\n".join(services.default_tags())
+        form.interest_tags.data = services.default_tag_lines()
     if form.validate_on_submit():
         done = perform(lambda: services.create_event(_form_to_data(form), actor=current_user),
                        _("The event has been created."), form=form)
@@ -89,7 +89,8 @@ def edit(event):
             getattr(form, name).data = to_zone(value, event.timezone).replace(tzinfo=None) if value else None
         for category in CATEGORIES:
             getattr(form, f"cap_{category}").data = event.category_capacity(category)
-        form.interest_tags.data = "\n".join(event.interest_tags or [])
+        form.interest_tags.data = services.labelled_lines(
+            event.interest_tags or [], [(event.interest_tags_en or {}).get(t, "") for t in event.interest_tags or []])
     if form.validate_on_submit():
         done = perform(lambda: services.update_event(event, _form_to_data(form), actor=current_user),
                        lambda promoted: _("The event has been saved.") if not promoted else
