@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..core.db import UTCDateTime
 from ..core.timeutil import now_utc
@@ -42,6 +42,11 @@ class Registration(db.Model):
         Index("ix_registrations_event_category", "event_id", "category", "id"),
         Index("ix_registrations_event_created", "event_id", "created_at", "id"),
         Index("ix_registrations_event_name", "event_id", "name", "id"),
+        # the back office's search (queries.py): on PostgreSQL a GIN index of the text's trigrams
+        # (pg_trgm; btree_gin for the event); on SQLite a narrow index that a search scans
+        # instead of the table
+        Index("ix_registrations_event_search", "event_id", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +74,9 @@ class Registration(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     status_changed_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    #: what the back office searches: lower-case name, organisation key, e-mail key and mobile,
+    #: separated by U+001F; written by triggers (``triggers``), whoever inserts or changes the row
+    search_text = deferred(mapped_column(Text))
 
     event = relationship("Event")
     organisation = relationship("Organisation", lazy="joined")
