@@ -38,14 +38,14 @@
   // --- the category's waitlist notice follows the choice
   var category = document.querySelector("#category-field select");
   if (category) {
-    var show = function () {
+    var followChoice = function () {
       document.querySelectorAll("#category-notice [data-category]").forEach(function (notice) {
         if (notice.getAttribute("data-category") === category.value) notice.removeAttribute("data-other");
         else notice.setAttribute("data-other", "1");
       });
     };
-    category.addEventListener("change", show);
-    show();
+    category.addEventListener("change", followChoice);
+    followChoice();
   }
 
   // --- the organisation typeahead (ARIA combobox with a listbox)
@@ -79,7 +79,7 @@
     return fragment;
   }
 
-  function show(results, query) {
+  function showResults(results, query) {
     list.innerHTML = "";
     items = results;
     active = -1;
@@ -135,8 +135,8 @@
     fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" },
                                                     signal: controller ? controller.signal : undefined })
       .then(function (response) { return response.ok ? response.json() : []; })
-      .then(function (results) { if (input.value.trim() === query) show(results, query); })
-      .catch(function () { /* offline or aborted: the field still takes what is typed */ });
+      .then(function (results) { if (input.value.trim() === query) showResults(results, query); })
+      .catch(function (error) { if (window.console) console.debug("organisation search:", error); });
   }
 
   input.addEventListener("input", function () {
