@@ -8,7 +8,6 @@ from ..core.forms import ActionForm
 from ..core.views import can, event_view, of_event, perform, render_form, require
 from ..events import services as events
 from ..exhibitors import services as exhibitors
-from ..organisations import services as organisations
 from ..registration import queries
 from ..registration import services as registrations
 from ..registration.forms import form_data, form_to_data, registration_form_class
@@ -63,5 +62,4 @@ def registration(event, registration_id):
             return redirect(url_for("dashboard.registration", slug=event.slug, registration_id=registration.id))
     return render_form("dashboard/registration.html", event=event, registration=registration,
                        check_ins=checkin.check_ins_of(registration), form=form, action_form=ActionForm(),
-                       questions={str(q.id): q for q in event.questions},
-                       organisations=organisations.suggestions())
+                       questions={str(q.id): q for q in event.questions})
