@@ -268,9 +268,10 @@ def register(event, data: RegistrationData, *, actor=None, source="web", locale=
     Raises InvalidInput for bad fields (all of them at once) and RegistrationError when
     registration is closed or the person is already registered.
 
-    Under the event's lock it runs: the lock (which also reads the capacity, places held and
-    rules version), the duplicate look-up, the organisation's, the category's count when that
-    category has a limit, and the INSERTs of the registration and its mail.
+    Before the event's lock: the duplicate look-up and a known organisation's. Under it, until
+    the commit: the lock (which also reads the capacity, places held and rules version), the
+    category's count when that category has a limit, and the INSERTs of the registration and its
+    mail (and of a new organisation).
     """
     now = now or now_utc()
     if source == "web":
@@ -283,6 +284,13 @@ def register(event, data: RegistrationData, *, actor=None, source="web", locale=
             raise RegistrationError("closed", _("Registration for this event is closed."))
     data = validation.clean(event, data)
     email_key = data.email.lower()
+    # a known organisation is read before the lock (it is never renamed or removed); only a new
+    # one is created under it
+    organisation = organisations.find_by_name(data.organisation)
+    # a second registration of the same person is refused here, before the lock; one that races
+    # this look-up is refused by the partial unique indexes at the INSERT below, in the same words
+    if _find_duplicate(event, data.mobile, email_key) is not None:
+        raise _duplicate_error()
 
     capacity, held, version = _lock_event(event)
     rules = rules_of(event)
@@ -290,10 +298,9 @@ def register(event, data: RegistrationData, *, actor=None, source="web", locale=
         # the rules changed since the event was read: read them as they are under the lock
         db.session.expire(event)
         rules = rules_of(event)
-    if _find_duplicate(event, data.mobile, email_key) is not None:
-        raise _duplicate_error()
 
-    organisation = organisations.find_or_create(data.organisation, data.org_type)
+    if organisation is None:
+        organisation = organisations.find_or_create(data.organisation, data.org_type)
     if has_room_for(event, data.category, capacity=capacity, held=held, rules=rules):
         status = STATUS_PENDING if (event.requires_approval and source == "web") else STATUS_APPROVED
     else:
