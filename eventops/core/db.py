@@ -36,6 +36,11 @@ def init_app(app) -> None:
     """Register the connection settings (create_app calls this; a listener is added once)."""
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
+    with app.app_context():
+        # an INSERT of many rows without RETURNING goes as multi-row statements of up to 1,000
+        # rows (psycopg 3 would send one statement per row): the statement triggers on
+        # registrations then run once per 1,000 rows, not once per row (registration.triggers)
+        db.engine.dialect.use_insertmanyvalues_wo_returning = True
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):

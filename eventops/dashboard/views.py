@@ -8,7 +8,6 @@ from ..core.forms import ActionForm
 from ..core.views import can, event_view, of_event, perform, render_form, require
 from ..events import services as events
 from ..exhibitors import services as exhibitors
-from ..organisations import services as organisations
 from ..registration import queries
 from ..registration import services as registrations
 from ..registration.forms import form_data, form_to_data, registration_form_class
@@ -67,8 +66,7 @@ def registration(event, registration_id):
     return render_form("dashboard/registration.html", event=event, registration=registration,
                        check_ins=door_history.check_ins_of(registration), scans=door_history.scans_of(registration),
                        reissued=request.args.get("reissued") == "1", form=form, action_form=ActionForm(),
-                       questions={str(q.id): q for q in event.questions},
-                       organisations=organisations.suggestions())
+                       questions={str(q.id): q for q in event.questions})
 
 
 @bp.route("/manage/<slug>/audit")

@@ -34,7 +34,7 @@ class EventForm(FlaskForm):
     auto_promote = BooleanField(_l("Give freed places to the waitlist automatically"), default=True)
     published = BooleanField(_l("Published (the public can see it and register)"), default=True)
     signing_requires_confirmation = BooleanField(_l("Signed contracts count only after a second person confirms them"))
-    interest_tags = TextAreaField(_l("Interest tags, one per line"), validators=[Length(max=5000)])
+    interest_tags = TextAreaField(_l("Interest tags, one per line: Chinese | English"), validators=[Length(max=5000)])
 
 
 # one optional capacity field per category, added to the form class
@@ -47,7 +47,7 @@ class QuestionForm(FlaskForm):
     label_zh = StringField(_l("Question (Chinese)"), validators=[DataRequired(_l("Please enter the question in Chinese.")), Length(max=300)])
     label_en = StringField(_l("Question (English)"), validators=[Length(max=300)])
     kind = SelectField(_l("Kind of answer"), choices=list(QUESTION_KINDS.items()))
-    options = TextAreaField(_l("Choices, one per line"), validators=[Length(max=3000)])
+    options = TextAreaField(_l("Choices, one per line: Chinese | English"), validators=[Length(max=3000)])
     required = BooleanField(_l("An answer is required"))
 
 

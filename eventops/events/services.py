@@ -47,6 +47,33 @@ class EventData:
     published: bool = True
     signing_requires_confirmation: bool = False
     interest_tags: list = field(default_factory=list)
+    #: English labels of the tags, {tag: label}; None on a new event: the defaults' own labels
+    interest_tags_en: dict | None = None
+
+
+def split_label(line: str) -> tuple[str, str]:
+    """'临床试验 | Clinical trials' -> ('临床试验', 'Clinical trials'); a line without a bar has no
+    English label. (A full-width bar counts too: it is what a Chinese keyboard types.)"""
+    text = (line or "").replace("｜", "|")
+    zh, _bar, en = text.partition("|")
+    return " ".join(zh.split()), " ".join(en.split())
+
+
+def parse_labelled_lines(lines) -> tuple[list[str], list[str]]:
+    """Lines of 'Chinese | English' as (values, English labels), blank lines and repeats dropped."""
+    values, english = [], []
+    for line in lines or ():
+        zh, en = split_label(line)
+        if zh and zh not in values:
+            values.append(zh)
+            english.append(en)
+    return values, english
+
+
+def labelled_lines(values, english) -> str:
+    """The inverse of :func:`parse_labelled_lines`, for the organizer's form."""
+    english = list(english or [])
+    return "\n".join(f"{v} | {english[i]}" if i < len(english) and english[i] else v for i, v in enumerate(values))
 
 
 def _check(data: EventData, event=None):
@@ -79,6 +106,8 @@ def _check(data: EventData, event=None):
 
 def create_event(data: EventData, *, actor) -> Event:
     _check(data)
+    if data.interest_tags_en is None:
+        data.interest_tags_en = {t: DEFAULT_TAGS[t] for t in data.interest_tags if t in DEFAULT_TAGS}
     event = Event()
     _apply(event, data)
     db.session.add(event)
@@ -109,7 +138,11 @@ def _apply(event, data):
                  "registration_opens_at", "registration_closes_at", "requires_approval",
                  "auto_promote", "published", "signing_requires_confirmation"):
         setattr(event, name, getattr(data, name))
-    event.interest_tags = [t.strip() for t in data.interest_tags if t.strip()]
+    tags, english = parse_labelled_lines(data.interest_tags)
+    given = data.interest_tags_en if data.interest_tags_en is not None else dict(event.interest_tags_en or {})
+    english = {t: en or given.get(t, "") for t, en in zip(tags, english)}
+    event.interest_tags = tags
+    event.interest_tags_en = {t: en for t, en in english.items() if en}
     wanted = {c: v for c, v in (data.category_capacities or {}).items() if v is not None}
     for cc in list(event.category_capacities):
         if cc.category not in wanted:
@@ -122,7 +155,8 @@ def _apply(event, data):
 
 DESCRIBED = ("slug", "name_zh", "name_en", "venue_zh", "venue_en", "description_zh", "description_en", "timezone",
              "starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "capacity",
-             "requires_approval", "auto_promote", "published", "signing_requires_confirmation", "interest_tags")
+             "requires_approval", "auto_promote", "published", "signing_requires_confirmation", "interest_tags",
+             "interest_tags_en")
 
 
 def _describe(event):
@@ -138,12 +172,13 @@ def _describe(event):
 
 
 def add_question(event, *, label_zh, label_en="", kind="text", options=(), required=False, actor) -> Question:
+    """Add a question. ``options`` are lines 'Chinese | English' (the English label optional)."""
     errors = {}
     if not (label_zh or "").strip():
         errors["label_zh"] = _("Please enter the question in Chinese.")
     if kind not in QUESTION_KINDS:
         errors["kind"] = _("Unknown kind of question.")
-    options = [o.strip() for o in options if o and o.strip()]
+    options, options_en = parse_labelled_lines(options)
     if kind in ("choice", "multi") and len(options) < 2:
         errors["options"] = _("Give at least two choices, one per line.")
     if errors:
@@ -151,7 +186,8 @@ def add_question(event, *, label_zh, label_en="", kind="text", options=(), requi
     position = max([q.position for q in event.questions], default=0) + 1
     question = Question(event=event, position=position, label_zh=label_zh.strip()[:300],
                         label_en=(label_en or "").strip()[:300], kind=kind,
-                        options=options if kind in ("choice", "multi") else [], required=bool(required))
+                        options=options if kind in ("choice", "multi") else [],
+                        options_en=options_en if kind in ("choice", "multi") else [], required=bool(required))
     db.session.add(question)
     db.session.flush()
     audit.record(actor, "question.create", question, event=event, details={"label": question.label_zh})
@@ -247,3 +283,8 @@ def zone(event) -> ZoneInfo:
 
 def default_tags() -> list[str]:
     return list(DEFAULT_TAGS)
+
+
+def default_tag_lines() -> str:
+    """The default tags as the organizer's form shows them: 'Chinese | English', one per line."""
+    return labelled_lines(list(DEFAULT_TAGS), list(DEFAULT_TAGS.values()))

@@ -62,7 +62,7 @@ def _form_to_data(form):
         category_capacities={c: getattr(form, f"cap_{c}").data for c in CATEGORIES},
         requires_approval=form.requires_approval.data, auto_promote=form.auto_promote.data,
         published=form.published.data, signing_requires_confirmation=form.signing_requires_confirmation.data,
-        interest_tags=_lines(form.interest_tags.data))
+        interest_tags=_lines(form.interest_tags.data), interest_tags_en={})
 
 
 def _lines(value) -> list:
@@ -77,7 +77,7 @@ def create():
         abort(403)
     form = EventForm()
     if request.method == "GET":
-        form.interest_tags.data = "\n".join(services.default_tags())
+        form.interest_tags.data = services.default_tag_lines()
     if form.validate_on_submit():
         done = perform(lambda: services.create_event(_form_to_data(form), actor=current_user),
                        _("The event has been created."), form=form)
@@ -96,7 +96,8 @@ def edit(event):
             getattr(form, name).data = to_zone(value, event.timezone).replace(tzinfo=None) if value else None
         for category in CATEGORIES:
             getattr(form, f"cap_{category}").data = event.category_capacity(category)
-        form.interest_tags.data = "\n".join(event.interest_tags or [])
+        form.interest_tags.data = services.labelled_lines(
+            event.interest_tags or [], [(event.interest_tags_en or {}).get(t, "") for t in event.interest_tags or []])
     if form.validate_on_submit():
         done = perform(lambda: services.update_event(event, _form_to_data(form), actor=current_user),
                        lambda promoted: _("The event has been saved.") if not promoted else

@@ -14,7 +14,9 @@ def name_key(name: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", name or "").split())
+    """The name as typed (full-width brackets stay full-width), white space squeezed; only the
+    key folds compatibility forms for matching."""
+    return " ".join(unicodedata.normalize("NFC", name or "").split())
 
 
 def find_by_name(name: str) -> Organisation | None:
@@ -44,13 +46,16 @@ def find_or_create(name: str, org_type: str) -> Organisation:
     return org
 
 
-def search(prefix: str, limit: int = 20) -> list[Organisation]:
-    key = name_key(prefix)
+def search(fragment: str, limit: int = 20) -> list[Organisation]:
+    """Organisations whose name contains ``fragment`` (folded as the key is): names that start
+    with it first, then by name."""
+    key = name_key(fragment)
     if not key:
         return []
+    starts = db.case((Organisation.name_key.startswith(key, autoescape=True), 0), else_=1)
     return list(db.session.scalars(
         db.select(Organisation).where(contains(Organisation.name_key, key))
-        .order_by(Organisation.name).limit(limit)
+        .order_by(starts, Organisation.name).limit(limit)
     ))
 
 

@@ -3,16 +3,17 @@ from dataclasses import asdict
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (EmailField, RadioField, SelectField, SelectMultipleField, StringField,
+from wtforms import (EmailField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
                      TelField, TextAreaField, widgets)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length
 
 from ..events.models import CATEGORIES
+from ..events.rules import rules_of
 from ..organisations.models import ORG_TYPES
 from .models import STATUSES
 from .queries import SORTS
 from .services import data_from_registration
-from .validation import RegistrationData
+from .validation import LIMITS, RegistrationData
 
 # categories a member of the public may choose; the others are given by organizers
 PUBLIC_CATEGORIES = ("attendee", "exhibitor", "broker", "media")
@@ -23,48 +24,95 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def registration_form_class(event, *, organizer=False, editing=False):
-    """A form class for this event's registration: the fixed fields plus its custom questions."""
+def _limit(name):
+    """What the form shows of a length limit: a hint and a counter (``data-maxlength``), never a
+    ``maxlength`` attribute, with which a browser cuts a long paste short without a word."""
+    return {"data-maxlength": str(LIMITS[name])}
 
-    class RegistrationForm(FlaskForm):
-        name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter your name.")), Length(max=50)])
-        organisation = StringField(_l("Organisation"), validators=[
-            DataRequired(_l("Please enter your organisation.")), Length(max=200)])
-        org_type = SelectField(_l("Type of organisation"), choices=list(ORG_TYPES.items()))
-        position = StringField(_l("Position"), validators=[Length(max=100)])
-        mobile = TelField(_l("Mobile number"), validators=[DataRequired(_l("Please enter your mobile number.")), Length(max=30)])
-        email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Please enter your e-mail address.")), Length(max=255)])
-        tags = MultiCheckboxField(_l("Interests"), choices=[(t, t) for t in event.interest_tags or []],
+
+class FormMessages:
+    """What is wrong with a form as a whole rather than with one field (a second registration of
+    the same person): ``perform(..., form=form, field="general")`` puts the message here, and the
+    error summary shows it first."""
+
+    def __init__(self):
+        self.errors = []
+
+
+class RegistrationFormBase(FlaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.general = FormMessages()
+
+    def error_list(self):
+        """(field or None, message) for the error summary, in the order of the form."""
+        out = [(None, message) for message in self.general.errors]
+        for field in self:
+            out += [(field, message) for message in field.errors]
+        return out
+
+
+def registration_form_class(event, *, organizer=False, editing=False):
+    """The form class of this event's registration: the fixed fields plus its custom questions.
+
+    Built once per event, variant and rules version (``events.rules``), and shared by every
+    request: labels are chosen by language when the page is rendered. The form does not
+    validate: ``validation.clean`` does, for every field at once (the web form, the personal page
+    and the CSV import refuse exactly the same input), and CSRFProtect checks the token of every
+    POST before the view runs."""
+    rules = rules_of(event)
+    return rules.derived(("registration_form", bool(organizer), bool(editing)),
+                         lambda: _build_form_class(rules, organizer=organizer, editing=editing))
+
+
+def _build_form_class(rules, *, organizer, editing):
+    class RegistrationForm(RegistrationFormBase):
+        name = StringField(_l("Name"), render_kw={"data-required": "1", **_limit("name")})
+        organisation = StringField(_l("Organisation"), render_kw={"data-required": "1", **_limit("organisation")})
+        org_type = SelectField(_l("Type of organisation"), choices=list(ORG_TYPES.items()), validate_choice=False)
+        position = StringField(_l("Position"), render_kw=_limit("position"))
+        mobile = TelField(_l("Mobile number"), render_kw={"data-required": "1"})
+        email = EmailField(_l("E-mail"), render_kw={"data-required": "1"})
+        tags = MultiCheckboxField(_l("Interests"), choices=[(t, rules.tag_label(t)) for t in rules.tags],
                                   validate_choice=False)
 
     if not editing:
         allowed = CATEGORIES if organizer else {k: CATEGORIES[k] for k in PUBLIC_CATEGORIES}
         RegistrationForm.category = SelectField(_l("I take part as"), choices=list(allowed.items()),
-                                                default="attendee")
-    for question in event.questions:
+                                                default="attendee", validate_choice=False)
+    for question in rules.questions:
         name = f"q_{question.id}"
-        validators = [Optional()]
+        label = question.lazy_label
+        render_kw = {"data-required": "1" if question.required else "0"}
         if question.kind == "multi":
-            field = MultiCheckboxField(question.label, choices=[(o, o) for o in question.options],
-                                       validate_choice=False, validators=validators)
+            field = MultiCheckboxField(label, choices=[(o, question.option_label(o)) for o in question.options],
+                                       validate_choice=False, render_kw=render_kw)
         elif question.kind == "choice":
-            field = SelectField(question.label, choices=[("", "—")] + [(o, o) for o in question.options],
-                                validate_choice=False, validators=validators)
+            field = SelectField(label, choices=[("", "—")] + [(o, question.option_label(o)) for o in question.options],
+                                validate_choice=False, render_kw=render_kw)
         elif question.kind == "yesno":
-            field = RadioField(question.label, choices=[("yes", _l("Yes")), ("no", _l("No"))],
-                               validate_choice=False, validators=validators)
+            field = RadioField(label, choices=[("yes", _l("Yes")), ("no", _l("No"))],
+                               validate_choice=False, render_kw=render_kw)
         elif question.kind == "textarea":
-            field = TextAreaField(question.label, validators=validators + [Length(max=1000)])
+            field = TextAreaField(label, render_kw={**render_kw, "data-maxlength": str(LIMITS["answer"])})
         else:
-            field = StringField(question.label, validators=validators + [Length(max=1000)])
-        field.kwargs.setdefault("render_kw", {})["data-required"] = "1" if question.required else "0"
+            field = StringField(label, render_kw={**render_kw, "data-maxlength": str(LIMITS["answer"])})
         setattr(RegistrationForm, name, field)
+    RegistrationForm.question_ids = tuple(q.id for q in rules.questions)
     return RegistrationForm
 
 
 class ResendForm(FlaskForm):
-    email = EmailField(_l("E-mail you registered with"), validators=[
-        DataRequired(_l("Please enter your e-mail address.")), Length(max=255)])
+    """"Send my link again", on the registration page beside the registration form: its own
+    prefix, so that none of its ids (``resend-email``, ``resend-csrf_token``) is the main form's."""
+
+    email = EmailField(_l("E-mail you registered with"))
+    #: filled in when the offer follows a refused second registration (the number typed there)
+    mobile = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "resend")
+        super().__init__(*args, **kwargs)
 
 
 class FilterForm(FlaskForm):
@@ -104,13 +152,13 @@ def form_data(registration) -> dict:
     return {**asdict(data), **{f"q_{k}": v for k, v in data.answers.items()}}
 
 
-def form_to_data(form, event) -> RegistrationData:
+def form_to_data(form, event=None) -> RegistrationData:
     return RegistrationData(
         name=form.name.data, organisation=form.organisation.data, org_type=form.org_type.data,
         position=form.position.data, mobile=form.mobile.data, email=form.email.data,
         category=form.category.data if hasattr(form, "category") else "",
         tags=form.tags.data or [],
-        answers={str(q.id): getattr(form, f"q_{q.id}").data for q in event.questions})
+        answers={str(qid): getattr(form, f"q_{qid}").data for qid in form.question_ids})
 
 
 class MessageForm(FlaskForm):

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from ..core.errors import InvalidInput  # noqa: F401 (re-exported for callers)
 from ..events.models import CATEGORIES
+from ..events.rules import rules_of
 from ..organisations.models import ORG_TYPES
 
 _MAINLAND = re.compile(r"^1[3-9]\d{9}$")
@@ -31,11 +32,24 @@ class RegistrationData:
     answers: dict = field(default_factory=dict)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def clean_text(value) -> str:
-    """NFKC-fold, drop control characters, squeeze white space."""
-    value = unicodedata.normalize("NFKC", str(value or ""))
+    """Text as the person typed it, minus what nobody means to type: control and private-use
+    characters dropped, white space at the ends removed and runs of it squeezed (an ideographic
+    space stays one). Canonically equal spellings are unified (NFC), compatibility forms are not:
+    full-width brackets stay full-width. Matching folds further where it must (mobile numbers,
+    e-mail keys, organisation keys)."""
+    value = unicodedata.normalize("NFC", str(value or ""))
     value = "".join(ch for ch in value if unicodedata.category(ch) not in _CONTROL or ch in "\n\t")
-    return " ".join(value.split())
+    return _SPACES.sub(lambda m: "\u3000" if m.group() == "\u3000" else " ", value).strip()
+
+
+def clean_multiline(value) -> str:
+    """Like :func:`clean_text`, keeping the lines."""
+    value = unicodedata.normalize("NFC", str(value or "")).replace("\r\n", "\n")
+    return "".join(ch for ch in value if unicodedata.category(ch) not in _CONTROL or ch in "\n\t").strip()
 
 
 def normalise_mobile(raw: str) -> str | None:
@@ -64,6 +78,7 @@ def clean(event, data: RegistrationData, *, partial_category: bool = False) -> R
     """Return the cleaned data or raise InvalidInput with a translated message per bad field."""
     errors: dict[str, str] = {}
     out = RegistrationData()
+    rules = rules_of(event)
 
     out.name = clean_text(data.name)
     if not out.name:
@@ -100,15 +115,15 @@ def clean(event, data: RegistrationData, *, partial_category: bool = False) -> R
     if out.category not in CATEGORIES:
         errors["category"] = _("Please choose a category.")
 
-    allowed_tags = set(event.interest_tags or [])
+    allowed_tags = set(rules.tags)
     tags = [clean_text(t) for t in (data.tags or [])]
     unknown = [t for t in tags if t not in allowed_tags]
     if unknown:
         errors["tags"] = _("Unknown interest: %(tag)s", tag=unknown[0][:40])
-    out.tags = sorted(set(tags) & allowed_tags, key=(event.interest_tags or []).index)
+    out.tags = sorted(set(tags) & allowed_tags, key=rules.tags.index)
 
     out.answers = {}
-    for question in event.questions:
+    for question in rules.questions:
         key = str(question.id)
         raw = (data.answers or {}).get(key)
         answer, message = _clean_answer(question, raw)
@@ -131,7 +146,7 @@ def _clean_answer(question, raw):
         if question.required and not values:
             return None, _("Please answer this question.")
         return values, None
-    value = clean_text(raw) if question.kind != "textarea" else str(raw or "").strip()
+    value = clean_text(raw) if question.kind != "textarea" else clean_multiline(raw)
     if question.kind == "yesno":
         if value in ("", None) and not question.required:
             return None, None

@@ -1,6 +1,6 @@
 """The organizer's back office for registrations: list, actions, export, import, and the door
 staff's look-up. (One registration's own page, with its badge and check-ins, is in dashboard.)"""
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,13 +30,12 @@ def _filters_from_request():
 @event_view("registrations.view")
 def index(event):
     form, filters = _filters_from_request()
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    per_page = 50
-    items, total = queries.page(event, filters, page, per_page)
-    return render_template("registration/backoffice/index.html", event=event, form=form, items=items,
-                           total=total, page=page, pages=max(1, (total + per_page - 1) // per_page),
-                           args={k: v for k, v in request.args.items() if k != "page"},
-                           can_export=can("registrations.export", event))
+    page = queries.keyset_page(event, filters, after=request.args.get("after"), before=request.args.get("before"),
+                               last=request.args.get("last") == "1", per_page=current_app.config.get("PAGE_SIZE", 50))
+    return render_template("registration/backoffice/index.html", event=event, form=form, page=page,
+                           items=page.items, args={k: v for k, v in request.args.items()
+                                                   if k not in ("after", "before", "last", "page")},
+                           can_export=can("registrations.export", event), cap=queries.COUNT_CAP)
 
 
 @bp.route("/registrations/export.csv")

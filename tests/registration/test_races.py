@@ -54,7 +54,7 @@ def test_the_same_person_submitting_twice_at_once_is_registered_once(app, organi
     event = make_event(organizer)
     same = form_of(person(7))
     codes = post_all(app, f"/e/{event.slug}/register", [same] * 8)
-    assert sorted(codes) == [302] + [400] * 7
+    assert sorted(codes) == [302] + [409] * 7
     db.session.expire_all()
     rows = db.session.scalars(select(Registration).where(Registration.event_id == event.id)).all()
     assert len(rows) == 1

@@ -81,15 +81,19 @@ def test_promotion_skips_people_whose_category_is_still_full(organizer):
     assert attendee2.status == "approved"
 
 
-def test_same_mobile_or_email_cannot_register_twice(event):
+def test_same_mobile_or_email_cannot_register_twice_and_the_refusal_names_neither(event):
     register(event, person(1))
-    with pytest.raises(services.RegistrationError) as exc:
-        services.register(event, person(2, mobile="+86 139-0000-0001"))
-    assert exc.value.code == "already_registered" and exc.value.field == "mobile"
-    db.session.rollback()
-    with pytest.raises(services.RegistrationError) as exc:
-        services.register(event, person(3, email="P1@Example.CN"))
-    assert exc.value.field == "email"
+    messages = []
+    for data in (person(2, mobile="+86 139-0000-0001"), person(3, email="P1@Example.CN")):
+        with pytest.raises(services.RegistrationError) as exc:
+            services.register(event, data)
+        db.session.rollback()
+        assert exc.value.code == "already_registered" and exc.value.field is None
+        messages.append(exc.value.message)
+    # the same words whichever matched, and neither "mobile" nor "e-mail" in them
+    assert messages[0] == messages[1]
+    assert "mobile" not in messages[0].lower() and "手机" not in messages[0]
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
 
 
 def test_after_cancelling_one_may_register_again(event):
@@ -198,15 +202,103 @@ def test_cancelled_registration_cannot_be_edited(event):
         services.cancel(a)
 
 
-def test_resend_link_rotates_the_token(event):
+def link_in(mail):
+    """The personal link as mailed (the outbox keeps the mail without it)."""
+    return delivered_body(mail).split("/r/")[1].split()[0]
+
+
+def last_mail_to(address):
+    return db.session.scalars(select(MailMessage).where(MailMessage.to_address == address)
+                              .order_by(MailMessage.id.desc())).first()
+
+
+def test_resend_link_sends_a_working_link_and_keeps_the_old_one(event):
     registration, token = register(event, person(1))
     assert services.resend_link(event, "P1@example.cn")
     db.session.commit()
-    assert services.by_token(token) is None
-    mails = db.session.scalars(select(MailMessage).order_by(MailMessage.id)).all()
-    new_token = delivered_body(mails[-1]).split("/r/")[1].split()[0]
+    new_token = link_in(last_mail_to("p1@example.cn"))
+    assert new_token != token
+    assert services.by_token(token).id == registration.id       # the bookmarked link still works
     assert services.by_token(new_token).id == registration.id
     assert not services.resend_link(event, "nobody@example.cn")
+
+
+def test_resend_by_mobile_goes_to_the_registered_address_only(event):
+    register(event, person(1))
+    # someone types the number and their own address: the link goes to the registration's address
+    assert services.resend_link(event, email="stranger@example.cn", mobile="139 0000 0001")
+    db.session.commit()
+    assert last_mail_to("stranger@example.cn") is None
+    assert "/r/" in last_mail_to("p1@example.cn").body
+
+
+def test_resend_is_limited_per_registration_whoever_asks(event):
+    register(event, person(1))
+    t0 = datetime.now(timezone.utc)
+    assert services.resend_link(event, "p1@example.cn", now=t0)
+    assert not services.resend_link(event, "p1@example.cn", now=t0 + timedelta(seconds=30))
+    assert not services.resend_link(event, mobile="13900000001", now=t0 + timedelta(seconds=90))
+    assert services.resend_link(event, "p1@example.cn", now=t0 + services.RESEND_INTERVAL + timedelta(seconds=1))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(MailMessage).where(
+        MailMessage.subject.contains("个人专属链接"))) == 2
+
+
+def test_revoking_other_links_keeps_only_the_one_in_use(event):
+    registration, first = register(event, person(1))
+    services.resend_link(event, "p1@example.cn")
+    db.session.commit()
+    second = link_in(last_mail_to("p1@example.cn"))
+    assert services.other_links(registration, second) == 1
+    assert services.revoke_other_links(registration, second) == 1
+    db.session.commit()
+    assert services.by_token(first) is None
+    assert services.by_token(second).id == registration.id
+    assert services.other_links(registration, second) == 0
+    # from the first link's own page, the later links are the others
+    registration2, first2 = register(event, person(2))
+    services.resend_link(event, "p2@example.cn")
+    db.session.commit()
+    later = link_in(last_mail_to("p2@example.cn"))
+    assert services.revoke_other_links(registration2, first2) == 1
+    db.session.commit()
+    assert services.by_token(later) is None and services.by_token(first2).id == registration2.id
+
+
+def test_status_mails_carry_when_where_and_a_working_link(organizer):
+    event = make_event(organizer, capacity=1, venue_zh="广州白云国际会议中心", venue_en="Baiyun Convention Center")
+    first, _ = register(event, person(1))
+    second, _ = register(event, person(2, email="second@example.cn"), locale="en")
+    services.cancel(first)
+    db.session.commit()
+    mail = last_mail_to("second@example.cn")
+    assert "A place is free" in mail.subject
+    assert "Baiyun Convention Center" in mail.body
+    starts = event.starts_at.astimezone(timezone(timedelta(hours=8)))
+    assert str(starts.year) in mail.body and starts.strftime("%H:%M") in mail.body
+    assert "China Standard Time" in mail.body
+    assert services.by_token(link_in(mail)).id == second.id
+    chinese = last_mail_to("p1@example.cn")
+    assert "广州白云国际会议中心" in chinese.body and "中国标准时间" in chinese.body
+    assert "日期" in chinese.body
+
+
+def test_waitlist_position_counts_who_is_ahead_for_the_same_place(organizer):
+    event = make_event(organizer, category_capacities={"media": 1})
+    register(event, person(1, category="media"))
+    m2, _ = register(event, person(2, category="media"))
+    a1, _ = register(event, person(3))
+    m3, _ = register(event, person(4, category="media"))
+    assert [m2.status, a1.status, m3.status] == ["waitlisted", "approved", "waitlisted"]
+    assert services.waitlist_position(m2) == 1
+    assert services.waitlist_position(m3) == 2
+    assert services.waitlist_position(a1) is None
+    # with an overall limit everyone waiting ahead competes for the next place
+    full = make_event(organizer, capacity=1)
+    register(full, person(11))
+    w1, _ = register(full, person(12, category="media"))
+    w2, _ = register(full, person(13))
+    assert services.waitlist_position(w1) == 1 and services.waitlist_position(w2) == 2
 
 
 def test_custom_questions_are_validated(event, organizer):

@@ -23,6 +23,17 @@ def test_emails():
         assert normalise_email(bad) is None
 
 
-def test_clean_text_removes_control_characters_and_folds_width():
+def test_clean_text_removes_control_characters_and_keeps_what_was_typed():
     assert clean_text("  张\u200b三\x00  ") == "张三"
-    assert clean_text("ＡＢＣ　医院") == "ABC 医院"
+    # full-width letters, brackets and an ideographic space are kept as typed
+    assert clean_text("ＡＢＣ　医院（黄埔院区）") == "ＡＢＣ　医院（黄埔院区）"
+    assert clean_text("广州  医药\t\n集团") == "广州 医药 集团"
+    # canonically equal spellings are one: e + combining acute is é
+    assert clean_text("Jose\u0301") == "José"
+    # a CJK Ext-B character is one character, kept
+    assert clean_text("欧阳𠮷") == "欧阳𠮷" and len(clean_text("欧阳𠮷")) == 3
+
+
+def test_matching_still_folds_width():
+    assert normalise_mobile("１３８ ００１３ ８０００") == "13800138000"
+    assert normalise_email("ｏｕｙａｎｇ＠ｅｘａｍｐｌｅ．ｃｎ") == "ouyang@example.cn"
