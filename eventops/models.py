@@ -7,7 +7,7 @@ from .events.models import CategoryCapacity, Event, Question  # noqa: F401
 from .exhibitors.models import (Booth, BoothApplication, Demand, ExhibitorProfile, Lead,  # noqa: F401
                                 Notice, PrincipalInvestigator, Recommendation, Upload)
 from .meetings.models import (Availability, Broker, Meeting, MeetingRequest, MeetingSeat,  # noqa: F401
-                              MeetingSlot, NegotiationTable, ProgrammeSession)
+                              MeetingSlot, NegotiationTable, ProgrammeSession, ZoneSettings)
 from .ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerTotal, SigningSession  # noqa: F401
 from .jobs.models import Job, JobChunk, JobFile  # noqa: F401
 from .organisations.models import Organisation  # noqa: F401

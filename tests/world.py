@@ -12,8 +12,9 @@ from eventops.demo import cli as demo
 from eventops.events import services as events
 from eventops.exhibitors.models import Booth, Demand, ExhibitorProfile, PrincipalInvestigator
 from eventops.extensions import db
-from eventops.ledger.models import LedgerEntry
-from eventops.meetings.models import Meeting
+from eventops.core.models import MailMessage
+from eventops.ledger.models import LedgerEntry, SigningSession
+from eventops.meetings.models import Meeting, MeetingRequest
 from eventops.registration import services as registrations
 
 from .factories import PASSWORD, make_event, make_user, person
@@ -76,6 +77,8 @@ def build(app) -> World:
         "profile_id": profile.id if profile else _first(ExhibitorProfile, event),
         "pi_id": _first(PrincipalInvestigator, event), "upload_id": 1, "name": "logo.png",
         "meeting_id": _first(Meeting, event), "org_id": manager_org,
+        "request_id": _first(MeetingRequest, event), "job_id": 999_999, "message_id": _first(MailMessage, event),
+        "session_id": _first(SigningSession, event),
         "kind": "tables", "action": "approve", "code": "en", "filename": "css/app.css",
     }
     return World(event=event, users=users, token=token, values=values, passwords=passwords, per_actor=per_actor)

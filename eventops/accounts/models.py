@@ -12,7 +12,9 @@ from ..extensions import db
 ROLE_ORGANIZER = "organizer"
 ROLE_DOOR_STAFF = "door_staff"
 ROLE_LEDGER_CLERK = "ledger_clerk"
-EVENT_ROLES = (ROLE_ORGANIZER, ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK)
+#: staffs the negotiation zone's tables: marks meetings held or no-show, fills freed tables
+ROLE_ZONE_HOST = "zone_host"
+EVENT_ROLES = (ROLE_ORGANIZER, ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, ROLE_ZONE_HOST)
 
 
 class User(UserMixin, db.Model):

@@ -8,11 +8,11 @@ and, for policies, to the managers of government departments and industry associ
 from sqlalchemy import exists, select
 
 from ..extensions import db
-from .models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, ROLE_ORGANIZER, EventRole, OrganisationManager
+from .models import ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, ROLE_ORGANIZER, ROLE_ZONE_HOST, EventRole, OrganisationManager
 
 # permission -> the event roles that hold it
 PERMISSIONS = {
-    "event.overview": {ROLE_ORGANIZER, ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK},  # to be sent to one's page
+    "event.overview": {ROLE_ORGANIZER, ROLE_DOOR_STAFF, ROLE_LEDGER_CLERK, ROLE_ZONE_HOST},  # to be sent to one's page
     "event.manage": {ROLE_ORGANIZER},
     "registrations.view": {ROLE_ORGANIZER},
     "registrations.edit": {ROLE_ORGANIZER},
@@ -27,6 +27,8 @@ PERMISSIONS = {
     "ledger.record": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
     "ledger.export": {ROLE_ORGANIZER, ROLE_LEDGER_CLERK},
     "ledger.manage": {ROLE_ORGANIZER},
+    # the negotiation zone on the day: mark meetings held or no-show, place standby requests
+    "meetings.attend": {ROLE_ORGANIZER, ROLE_DOOR_STAFF, ROLE_ZONE_HOST},
 }
 
 

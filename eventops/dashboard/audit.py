@@ -41,6 +41,10 @@ ACTIONS = {
     "meetings.prioritise": _l("Meeting request priority changed"), "meetings.schedule": _l("Meetings scheduled"),
     "meetings.place": _l("Meeting placed"), "meetings.move": _l("Meeting moved"),
     "meetings.cancel": _l("Meeting cancelled"), "meetings.announce": _l("Meeting changes announced"),
+    "meetings.undo": _l("Meeting change undone"), "meetings.reopen": _l("Meeting request re-opened"),
+    "meetings.settings": _l("Negotiation zone settings changed"), "meetings.held": _l("Meeting marked held"),
+    "meetings.no_show": _l("Meeting marked as a no-show"), "meetings.unmark": _l("Meeting mark taken back"),
+    "meetings.standby": _l("Standby request placed at a freed table"),
     "exhibitor.manager": _l("Exhibitor manager named"), "exhibitor.profile.update": _l("Exhibitor profile edited"),
     "exhibitor.profile.publish": _l("Exhibitor profile published"),
     "exhibitor.profile.reject": _l("Exhibitor profile returned for changes"),
@@ -73,7 +77,8 @@ FIELDS = {
     "specialties": _l("Specialties"), "weight": _l("Priority"), "on_behalf_of": _l("On behalf of"),
     "preferences": _l("Preferences"), "profile": _l("Profile"), "note": _l("Note"), "size": _l("Size in bytes"),
     "recommended": _l("Recommended counterparts"), "old_badge": _l("Old badge"), "new_badge": _l("New badge"),
-    "registration": _l("Registration"),
+    "registration": _l("Registration"), "optin_question": _l("Opt-in question"),
+    "at_risk_minutes": _l("Minutes before a meeting for at risk"), "meeting": _l("Meeting"),
 }
 
 #: object type -> (model, how to name a row, the endpoint of its page and its arguments, or None)

@@ -42,6 +42,8 @@ def event(event):
             return redirect(url_for("ledger.index", slug=event.slug))
         if can("checkin.scan", event):
             return redirect(url_for("checkin.scanner", slug=event.slug))
+        if can("meetings.attend", event):  # a table host: the zone's now-and-next board
+            return redirect(url_for("meetings.staff_board", slug=event.slug))
         abort(403)
     taken, held = registrations.places_taken(event)
     return render_form("dashboard/event.html", event=event, stats=queries.statistics(event), taken=taken,

@@ -18,7 +18,7 @@ from ..checkin import services as checkin
 from ..exhibitors import demands
 from ..exhibitors import services as exhibitors
 from ..ledger import services as ledger
-from ..meetings import scheduling, zone
+from ..meetings import publishing, scheduling, zone
 from ..registration.models import Registration
 from ..registration.queries import event_organisations
 from ..registration import services as registrations
@@ -114,15 +114,20 @@ def seed(people=860, seed_value=2025):
 
 
 def _negotiations(event, start, organizer, rng, requests=180):
-    """The 1,500 m² one-to-one zone: 30 tables, 20-minute slots, brokers from the service
-    agencies, requests between hospitals and companies, scheduled; and the day's programme."""
+    """The 1,500 m² one-to-one zone: 30 tables in two zones, 20-minute slots, brokers from the
+    service agencies, requests between hospitals and companies that answered "yes" to "是否参加
+    一对一洽谈？" (the zone's opt-in question), scheduled and announced; and the day's programme."""
     tz = event.timezone
     day = to_zone(start, tz).date()
     zone.generate_slots(event, day, time(10, 0), time(17, 0), length=20, gap=5, breaks=[(time(12, 0), time(13, 30))],
                         actor=organizer)
-    zone.add_tables(event, 30, zone="A", actor=organizer)
-    people = db.session.scalars(select(Registration).where(Registration.event_id == event.id,
-                                                           Registration.status == "approved")).all()
+    zone.add_tables(event, 18, zone="A", actor=organizer)
+    zone.add_tables(event, 12, zone="B", actor=organizer)
+    optin = next(q for q in event.questions if q.kind == "yesno")
+    zone.save_settings(event, optin_question_id=optin.id, at_risk_minutes=15, actor=organizer)
+    people = [p for p in db.session.scalars(select(Registration).where(Registration.event_id == event.id,
+                                                                       Registration.status == "approved"))
+              if zone.takes_part(p)]
     brokers = [p for p in people if p.category == "broker"][:12]
     topics = ["成果转化", "临床试验", "核医药", "医疗器械", "投融资"]
     for index, person in enumerate(brokers):
@@ -140,7 +145,7 @@ def _negotiations(event, start, organizer, rng, requests=180):
         zone.ask(event, a, b, topic=rng.choice(topics) if needs else "", needs_broker=needs,
                  weight=rng.choice([1, 1, 2]), actor=organizer)
     scheduling.run(event, actor=organizer, time_limit=5)
-    scheduling.announce(event, actor=organizer)
+    publishing.announce(event, actor=organizer)
     for title, kind, begin, end, room, speakers in [
         ("开幕式暨院企合作主论坛", "forum", time(9, 0), time(10, 0), "主会场", ["张忠德", "郑小飞"]),
         ("成果转化与战略合作项目签约仪式", "signing", time(10, 0), time(10, 45), "主会场", []),

@@ -8,7 +8,8 @@ from ..accounts.models import EVENT_ROLES
 from .models import CATEGORIES, QUESTION_KINDS
 
 ROLE_LABELS = {"organizer": _l("Organizer"), "door_staff": _l("Door staff (scan only)"),
-               "ledger_clerk": _l("Signing clerk (records contracts)")}
+               "ledger_clerk": _l("Signing clerk (records contracts)"),
+               "zone_host": _l("Table host (negotiation zone: marks meetings held or no-show)")}
 _FMT = "%Y-%m-%dT%H:%M"
 
 

@@ -1,12 +1,29 @@
-"""iCalendar files: a person's meetings and the event programme. Stable UIDs, SEQUENCE raised on
-every change, cancelled meetings sent as CANCELLED, times in the event's time zone."""
+"""iCalendar files: a person's meetings (their published version) and the event programme.
+
+A meeting's UID belongs to its request (``meeting-r<request id>@<host of EVENTOPS_BASE_URL>``): a
+meeting cancelled and placed again keeps it, and its SEQUENCE rises with each announced change,
+so calendars update the entry they have. Cancelled meetings are sent as CANCELLED; times are in
+the event's time zone."""
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from icalendar import Calendar, Event as VEvent, Timezone, TimezoneStandard
 
 from ..core.timeutil import now_utc, to_zone
 
 PRODID = "-//EventOps//Partnering conference//ZH"
+#: the UIDs' domain when EVENTOPS_BASE_URL is not set (set it in production: UIDs must not change)
+FALLBACK_DOMAIN = "eventops.local"
+
+
+def domain() -> str:
+    """The host of EVENTOPS_BASE_URL: the domain of every UID this installation writes."""
+    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or FALLBACK_DOMAIN
+
+
+def meeting_uid(request_id: int) -> str:
+    return f"meeting-r{request_id}@{domain()}"
 
 
 def _calendar(name, tz):
@@ -31,22 +48,26 @@ def _calendar(name, tz):
 
 
 def person_calendar(event, registration, meetings) -> bytes:
+    """The published version of ``meetings`` (never a draft) as seen by ``registration``."""
     calendar = _calendar(f"{event.name_zh} · 洽谈日程", event.timezone)
     for meeting in meetings:
-        other = meeting.participant_b if meeting.participant_a_id == registration.id else meeting.participant_a
+        shown = meeting.published
+        if shown is None:
+            continue
+        other = meeting.other(registration.id)
         item = VEvent()
-        item.add("uid", meeting.uid)
+        item.add("uid", meeting_uid(meeting.request_id))
         item.add("sequence", meeting.sequence)
-        item.add("dtstamp", meeting.updated_at)
-        item.add("dtstart", to_zone(meeting.slot.starts_at, event.timezone))
-        item.add("dtend", to_zone(meeting.slot.ends_at, event.timezone))
+        item.add("dtstamp", meeting.published_at or meeting.updated_at)
+        item.add("dtstart", to_zone(shown.slot.starts_at, event.timezone))
+        item.add("dtend", to_zone(shown.slot.ends_at, event.timezone))
         item.add("summary", f"洽谈：{other.name}（{other.organisation.name}）")
-        item.add("location", f"一对一洽谈区 {meeting.table.code}")
+        item.add("location", f"一对一洽谈区 {shown.table.code}")
         description = meeting.request.topic or ""
-        if meeting.broker is not None:
-            description += f"\n经纪人：{meeting.broker.registration.name}"
+        if shown.broker is not None:
+            description += f"\n经纪人：{shown.broker.registration.name}"
         item.add("description", description.strip())
-        item.add("status", "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
+        item.add("status", "CANCELLED" if shown.cancelled else "CONFIRMED")
         calendar.add_component(item)
     return calendar.to_ical()
 

@@ -1,17 +1,33 @@
-"""The negotiation zone's rules in the database: the slot grid, tables, brokers, availability,
-requests and their answers, running the scheduler on the event, manual changes with conflict
-checks, and announcing changes to only the people they concern. Services flush; callers commit."""
+"""Setting the negotiation zone up, and who meets whom: the slot grid, tables, brokers, the zone's
+settings (which registration answer means "I take part", when someone is at risk), the people
+who take part and finding them by name, organisation or mobile, requests and their answers.
+
+Rules:
+
+- Only confirmed registrations meet. When the zone has an opt-in question, a participant finds
+  and asks only people who answered "yes" to it; organizers may still ask on anyone's behalf.
+- A pair whose meeting was cancelled (a request of theirs is ``cancelled``) is not scheduled
+  again, and cannot be asked again by the participants, until an organizer re-opens it.
+
+Services flush; callers commit. Changing meetings is :mod:`.placing`, the schedule button
+:mod:`.scheduling`, drafts and announcements :mod:`.publishing`, the day itself :mod:`.day`."""
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from ..core import audit
+from ..core.db import contains
 from ..core.errors import DomainError, InvalidInput
 from ..core.timeutil import local_to_utc, now_utc
+from ..events.models import Question
 from ..extensions import db
+from ..organisations.models import Organisation
+from ..organisations.services import name_key
 from ..registration.models import STATUS_APPROVED, Registration
-from .models import Broker, MeetingRequest, MeetingSlot, NegotiationTable, ProgrammeSession
+from ..registration.validation import normalise_mobile
+from .models import Broker, MeetingRequest, MeetingSlot, NegotiationTable, ProgrammeSession, ZoneSettings
 
 
 class ZoneError(DomainError):
@@ -92,13 +108,110 @@ def set_broker(event, registration, *, specialties=(), languages=(), available=(
     return broker
 
 
+# --- settings ---------------------------------------------------------------------------------
+
+def settings_of(event) -> ZoneSettings:
+    """The zone's settings (defaults until an organizer saves them; not added to the session)."""
+    return db.session.get(ZoneSettings, event.id) or ZoneSettings(event_id=event.id, optin_question_id=None,
+                                                                  at_risk_minutes=15)
+
+
+def optin_questions(event) -> list[Question]:
+    """The event's yes/no questions, any of which may be the zone's opt-in question."""
+    return [q for q in event.questions if q.kind == "yesno"]
+
+
+def save_settings(event, *, optin_question_id=None, at_risk_minutes=15, actor) -> ZoneSettings:
+    errors = {}
+    if optin_question_id is not None and optin_question_id not in {q.id for q in optin_questions(event)}:
+        errors["optin_question"] = _("Choose one of the event's yes/no questions.")
+    if not isinstance(at_risk_minutes, int) or not 0 <= at_risk_minutes <= 240:
+        errors["at_risk_minutes"] = _("Give a number of minutes from 0 to 240.")
+    if errors:
+        raise InvalidInput(errors)
+    settings = db.session.get(ZoneSettings, event.id)
+    if settings is None:
+        settings = ZoneSettings(event_id=event.id)
+        db.session.add(settings)
+    settings.optin_question_id, settings.at_risk_minutes = optin_question_id, at_risk_minutes
+    db.session.flush()
+    audit.record(actor, "meetings.settings", event=event,
+                 details={"optin_question": optin_question_id, "at_risk_minutes": at_risk_minutes})
+    return settings
+
+
 # --- people -----------------------------------------------------------------------------------
 
-def participants(event, limit=3000):
-    """The people who may meet: approved registrations, by name."""
-    return db.session.scalars(select(Registration).where(Registration.event_id == event.id,
-                                                         Registration.status == STATUS_APPROVED)
-                              .order_by(Registration.name).limit(limit)).all()
+def _opted_in(event):
+    """The SQL condition "answered yes to the opt-in question", or None without one."""
+    question_id = settings_of(event).optin_question_id
+    if question_id is None:
+        return None
+    return Registration.answers[str(question_id)].as_string() == "yes"
+
+
+def takes_part(registration) -> bool:
+    """Whether ``registration`` takes part in one-to-one meetings (confirmed, and opted in)."""
+    if registration.status != STATUS_APPROVED:
+        return False
+    question_id = settings_of(registration.event).optin_question_id
+    return question_id is None or (registration.answers or {}).get(str(question_id)) == "yes"
+
+
+def participants(event, limit=3000, *, opted_in=False):
+    """The people who may meet: approved registrations (only those who opted in), by name."""
+    query = select(Registration).where(Registration.event_id == event.id, Registration.status == STATUS_APPROVED)
+    if opted_in and (condition := _opted_in(event)) is not None:
+        query = query.where(condition)
+    return db.session.scalars(query.order_by(Registration.name).limit(limit)).all()
+
+
+def _matching(q: str, *, staff: bool):
+    """Who ``q`` finds: part of the name or of the organisation's name; a mobile number (part of
+    it, 4 digits or more, for staff; the whole number for participants, who never see numbers)."""
+    q = " ".join((q or "").split())[:100]
+    if not q:
+        return None
+    conditions = [contains(func.lower(Registration.name), unicodedata.normalize("NFKC", q).lower()),
+                  contains(Organisation.name_key, name_key(q))]
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if staff and len(digits) >= 4 and all(ch.isdigit() or ch in " -+" for ch in q):
+        conditions.append(contains(Registration.mobile, digits))
+    elif (mobile := normalise_mobile(q)) is not None:
+        conditions.append(Registration.mobile == mobile)
+    return or_(*conditions)
+
+
+def find_people(event, q, *, staff=False, asked_by=None, category=None, limit=12) -> list[Registration]:
+    """People of the event whom ``q`` finds (:func:`_matching`), by name: for organizers
+    (``staff``) every confirmed registration, for a participant (``asked_by``) those who take
+    part, without themselves."""
+    condition = _matching(q, staff=staff)
+    if condition is None:
+        return []
+    query = (select(Registration).join(Organisation, Registration.organisation_id == Organisation.id)
+             .where(Registration.event_id == event.id, Registration.status == STATUS_APPROVED, condition))
+    if not staff and (opted := _opted_in(event)) is not None:
+        query = query.where(opted)
+    if asked_by is not None:
+        query = query.where(Registration.id != asked_by.id)
+    if category:
+        query = query.where(Registration.category == category)
+    return db.session.scalars(query.order_by(Registration.name, Registration.id).limit(limit)).all()
+
+
+def find_requests(event, q, *, statuses=("accepted",), limit=12) -> list[MeetingRequest]:
+    """Requests between two participants, either of whom ``q`` finds."""
+    condition = _matching(q, staff=True)
+    if condition is None:
+        return []
+    people = (select(Registration.id).join(Organisation, Registration.organisation_id == Organisation.id)
+              .where(Registration.event_id == event.id, condition))
+    return db.session.scalars(select(MeetingRequest).where(
+        MeetingRequest.event_id == event.id, MeetingRequest.status.in_(statuses),
+        MeetingRequest.from_registration_id.is_not(None), MeetingRequest.to_registration_id.is_not(None),
+        or_(MeetingRequest.from_registration_id.in_(people), MeetingRequest.to_registration_id.in_(people)))
+        .order_by(MeetingRequest.id).limit(limit)).all()
 
 
 def person(event, registration_id, *, field: str, message) -> Registration:
@@ -117,6 +230,16 @@ def of_event(model, row_id, event):
 
 # --- requests ---------------------------------------------------------------------------------
 
+def pair_requests(event, a_id, b_id, *, statuses=None):
+    """The requests between two people, either way round."""
+    query = select(MeetingRequest).where(MeetingRequest.event_id == event.id, or_(
+        (MeetingRequest.from_registration_id == a_id) & (MeetingRequest.to_registration_id == b_id),
+        (MeetingRequest.from_registration_id == b_id) & (MeetingRequest.to_registration_id == a_id)))
+    if statuses:
+        query = query.where(MeetingRequest.status.in_(statuses))
+    return db.session.scalars(query.order_by(MeetingRequest.id)).all()
+
+
 def ask(event, from_registration, to_registration, *, topic="", message="", needs_broker=False, weight=1, actor=None):
     """A participant asks another to meet (an organizer may ask on someone's behalf: actor)."""
     if from_registration.id == to_registration.id:
@@ -124,11 +247,19 @@ def ask(event, from_registration, to_registration, *, topic="", message="", need
     for person in (from_registration, to_registration):
         if person.event_id != event.id or person.status != STATUS_APPROVED:
             raise InvalidInput({"to": _("Both people need a confirmed registration at this event.")})
+    if actor is None and not takes_part(to_registration):
+        raise InvalidInput({"to": _("This person does not take part in one-to-one meetings.")})
+    if pair_requests(event, from_registration.id, to_registration.id, statuses=("cancelled",)):
+        if actor is None:
+            raise ZoneError("cancelled", _("Your meeting with this person was cancelled; the organizers can re-open it."),
+                            status=409, field="to")
+        raise ZoneError("cancelled", _("The meeting of these two people was cancelled: re-open its request instead."),
+                        status=409, field="to")
     duplicate = db.session.scalar(select(MeetingRequest).where(
         MeetingRequest.event_id == event.id, MeetingRequest.from_registration_id == from_registration.id,
         MeetingRequest.to_registration_id == to_registration.id, MeetingRequest.status.in_(("new", "accepted"))))
     if duplicate:
-        raise ZoneError("duplicate", _("You have already asked this person."), status=409)
+        raise ZoneError("duplicate", _("You have already asked this person."), status=409, field="to")
     request = MeetingRequest(event_id=event.id, from_registration_id=from_registration.id,
                              from_organisation_id=from_registration.organisation_id, target_kind="participant",
                              target_id=to_registration.id, to_registration_id=to_registration.id,
@@ -202,11 +333,16 @@ def answer(registration, request_id, *, accept: bool) -> MeetingRequest:
     return respond(request, registration, accept=accept)
 
 
-def requests_of(event, *, status=None):
+def count_requests(event) -> int:
+    return db.session.scalar(select(func.count()).select_from(MeetingRequest).where(MeetingRequest.event_id == event.id))
+
+
+def requests_of(event, *, status=None, limit=None):
     query = select(MeetingRequest).where(MeetingRequest.event_id == event.id)
     if status:
         query = query.where(MeetingRequest.status == status)
-    return db.session.scalars(query.order_by(MeetingRequest.created_at.desc())).all()
+    query = query.order_by(MeetingRequest.created_at.desc())
+    return db.session.scalars(query.limit(limit) if limit else query).all()
 
 
 def sessions_of(event):

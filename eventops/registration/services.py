@@ -98,6 +98,15 @@ def other_links(registration, token: str) -> int:
     return rows + (1 if first_works else 0)
 
 
+def links_generation(registration) -> str:
+    """A fingerprint of the registration's personal links that changes whenever links are revoked
+    (for credentials derived from them, such as the meetings link): the first link's hash and the
+    last revocation."""
+    last = db.session.scalar(select(func.max(RegistrationLink.revoked_at)).where(
+        RegistrationLink.registration_id == registration.id))
+    return hashlib.sha256(f"{registration.token_hash}|{last.isoformat() if last else ''}".encode()).hexdigest()[:16]
+
+
 def revoke_other_links(registration, token: str, *, now=None) -> int:
     """Make every personal link of ``registration`` stop working except ``token``'s (the
     registrant's choice on their page, after a link went where it should not). Returns how many

@@ -1,7 +1,8 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute("data-confirm");
+  // a question on the form, or on the button that sent it (one form, several actions)
+  var question = (event.submitter && event.submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
   if (question && !window.confirm(question)) {
     event.preventDefault();
     return;

@@ -6,7 +6,8 @@ from eventops.checkin import stats
 from eventops.exhibitors import demands
 from eventops.exhibitors import services as exhibitors
 from eventops.extensions import db
-from eventops.meetings import scheduling
+from eventops.meetings import placing, publishing, scheduling, zone
+from eventops.meetings.models import MeetingRequest
 from eventops.meetings.solver import check
 from eventops.ledger import services as ledger
 from eventops.organisations.models import Organisation
@@ -35,8 +36,16 @@ def test_demo_event_is_the_alliance_day(app):
     assert {b.label for b in booths if b.zone == "districts"} == {"越秀区", "荔湾区", "黄埔区", "南沙区"}
     assert exhibitors.search_pis(event)[1] == 600
     assert len(demands.published(event)) >= 5
-    placed = scheduling.meetings_of(event)
+    placed = placing.meetings_of(event)
     assert len(placed) >= 100
+    assert publishing.pending_announcements(event) == 0 and all(m.published_status == "scheduled" for m in placed)
+    assert {t.zone for t in zone.tables_of(event)} == {"A", "B"}
+    # requests only between people who answered "yes" to 是否参加一对一洽谈？ (the zone's opt-in)
+    asked = db.session.scalars(select(MeetingRequest).where(MeetingRequest.event_id == event.id,
+                                                            MeetingRequest.from_registration_id.is_not(None))).all()
+    assert asked and all(zone.takes_part(r.from_registration) and zone.takes_part(r.to_registration) for r in asked)
+    opted = zone.participants(event, opted_in=True)
+    assert 0 < len(opted) < count * 0.8
     assert check(scheduling.build_instance(event), {
         "meetings": [{"request": f"r{m.request_id}", "slot": m.slot.code, "table": m.table.code,
                       "broker": f"b{m.broker_id}" if m.broker_id else None} for m in placed],

@@ -1,7 +1,8 @@
-from datetime import date, time
+from datetime import date, datetime, time, timezone
 
 import pytest
 
+from eventops.checkin import services as checkin
 from eventops.extensions import db
 from eventops.meetings import zone
 from eventops.registration import services as registrations
@@ -16,17 +17,22 @@ ORGS = [("暨南大学附属第一医院", "hospital"), ("广东省中医院", "
 
 @pytest.fixture
 def zone_event(app, event, organizer):
-    """Six people (one a broker), 4 slots on the event's day, 2 tables."""
-    people = []
+    """Six people (one a broker), 4 slots on the event's day, 2 tables; ``tokens``: their
+    personal links' secrets."""
+    people, tokens = [], []
     with app.test_request_context():
         for n, (name, (org, org_type)) in enumerate(zip(NAMES, ORGS), 1):
-            reg, _ = registrations.register(event, person(n, name=name, organisation=org, org_type=org_type,
-                                                          category="broker" if org_type == "service_agency" else "attendee"))
+            reg, token = registrations.register(event, person(n, name=name, organisation=org, org_type=org_type,
+                                                              category="broker" if org_type == "service_agency" else "attendee"))
             people.append(reg)
+            tokens.append(token)
     day = date(2030, 5, 24)
     zone.generate_slots(event, day, time(9, 0), time(11, 0), length=20, gap=5, breaks=[(time(10, 0), time(10, 15))],
                         actor=organizer)
     zone.add_tables(event, 2, actor=organizer)
     broker = zone.set_broker(event, people[5], specialties=["核医药"], actor=organizer)
+    # the door is open from before the tests run (they check in, then move the clock to the zone's day)
+    checkin.set_window(event, datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2040, 1, 1, tzinfo=timezone.utc),
+                       actor=organizer)
     db.session.commit()
-    return {"event": event, "people": people, "broker": broker}
+    return {"event": event, "people": people, "broker": broker, "tokens": tokens}

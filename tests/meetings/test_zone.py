@@ -1,12 +1,15 @@
 """The negotiation zone from the database: grid, requests, the schedule button, re-scheduling with
-announced meetings fixed, manual changes and announcements to only the people concerned."""
+announced meetings fixed, decisions that stay, manual changes and announcements to only the
+people concerned."""
+from zoneinfo import ZoneInfo
+
 import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
 from eventops.core.models import MailMessage
 from eventops.extensions import db
-from eventops.meetings import scheduling, zone
+from eventops.meetings import placing, publishing, scheduling, zone
 from eventops.meetings.models import Meeting
 from eventops.meetings.solver import InstanceError, check
 
@@ -15,7 +18,7 @@ from ..factories import login
 
 def test_slot_grid_skips_breaks(zone_event):
     slots = zone.slots_of(zone_event["event"])
-    starts = [s.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).strftime("%H:%M") for s in slots]
+    starts = [s.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M") for s in slots]
     assert starts == ["09:00", "09:25", "10:15", "10:40"]  # 09:50-10:10 would cross the 10:00 break
 
 
@@ -40,6 +43,10 @@ def _accepted(event, a, b, organizer, **kw):
     return zone.ask(event, a, b, actor=organizer, **kw)
 
 
+def _meeting(request):
+    return db.session.scalar(select(Meeting).where(Meeting.request_id == request.id))
+
+
 def test_schedule_button_then_reschedule_keeps_announced_meetings(zone_event, organizer):
     event, p = zone_event["event"], zone_event["people"]
     requests = [_accepted(event, p[0], p[2], organizer, topic="核医药", needs_broker=True),
@@ -50,27 +57,74 @@ def test_schedule_button_then_reschedule_keeps_announced_meetings(zone_event, or
     db.session.commit()
     assert check(scheduling.build_instance(event), result) == []
     assert len(result["meetings"]) == 5
-    told = scheduling.announce(event, actor=organizer)
+    told = publishing.announce(event, actor=organizer)
     db.session.commit()
     assert told == {r.id for r in p[:5]}
-    broker_meeting = db.session.scalar(select(Meeting).where(Meeting.request_id == requests[0].id))
-    assert broker_meeting.broker_id == zone_event["broker"].id
+    assert _meeting(requests[0]).broker_id == zone_event["broker"].id
 
-    # 周文浩 (p[4]) cancels one meeting; the schedule is solved again; nobody else is disturbed
-    before = {m.id: (m.slot_id, m.table_id) for m in scheduling.meetings_of(event)}
-    cancelled = db.session.scalar(select(Meeting).where(Meeting.request_id == requests[3].id))
-    scheduling.cancel(cancelled, actor=organizer)
-    requests[3].status = "cancelled"
+    # 周文浩 (p[4]) withdraws from one meeting; the schedule is solved again; nobody else is disturbed
+    before = {m.id: (m.slot_id, m.table_id) for m in placing.meetings_of(event)}
+    cancelled = _meeting(requests[3])
+    placing.cancel(cancelled, reason="withdrew", actor=organizer)
     db.session.commit()
     scheduling.run(event, actor=organizer, time_limit=5)
     db.session.commit()
-    after = {m.id: (m.slot_id, m.table_id) for m in scheduling.meetings_of(event)}
-    assert all(after[k] == v for k, v in before.items() if k != cancelled.id)
+    after = {m.id: (m.slot_id, m.table_id) for m in placing.meetings_of(event)}
+    assert after == {k: v for k, v in before.items() if k != cancelled.id}
     mails_before = db.session.scalar(select(func.count()).select_from(MailMessage))
-    told = scheduling.announce(event, actor=organizer)
+    told = publishing.announce(event, actor=organizer)
     db.session.commit()
     assert told == {p[4].id, p[3].id}  # only the two people of the cancelled meeting
     assert db.session.scalar(select(func.count()).select_from(MailMessage)) == mails_before + 2
+
+
+def test_cancel_then_schedule_the_cancelled_request_stays_unscheduled(zone_event, organizer):
+    """Decisions stay: a meeting cancelled by hand is not brought back by the next run (before
+    this, it came back with a new id and a new calendar UID), until an organizer re-opens it."""
+    event, p = zone_event["event"], zone_event["people"]
+    request = _accepted(event, p[0], p[1], organizer)
+    other = _accepted(event, p[2], p[3], organizer)
+    db.session.commit()
+    scheduling.run(event, actor=organizer, time_limit=3)
+    meeting = _meeting(request)
+    meeting_id = meeting.id
+    placing.cancel(meeting, reason="organizer", actor=organizer)
+    db.session.commit()
+    for _round in range(2):  # the plenty of room in the grid changes nothing
+        result = scheduling.run(event, actor=organizer, time_limit=3)
+        db.session.commit()
+        assert f"r{request.id}" not in {m["request"] for m in result["meetings"]}
+        assert f"r{request.id}" not in {r["id"] for r in scheduling.build_instance(event)["requests"]}
+        assert f"r{other.id}" in {m["request"] for m in result["meetings"]}
+    rows = db.session.scalars(select(Meeting).where(Meeting.request_id == request.id)).all()
+    assert [(m.id, m.status, m.cancel_reason) for m in rows] == [(meeting_id, "cancelled", "organizer")]
+    assert request.status == "cancelled" and request.cancel_reason == "organizer"
+    # neither side can ask again; an organizer re-opens, and the same meeting row is placed again
+    with pytest.raises(zone.ZoneError) as refused:
+        zone.ask(event, p[1], p[0])
+    assert refused.value.code == "cancelled"
+    placing.reopen(request, actor=organizer)
+    db.session.commit()
+    scheduling.run(event, actor=organizer, time_limit=3)
+    db.session.commit()
+    again = db.session.scalars(select(Meeting).where(Meeting.request_id == request.id)).all()
+    assert [(m.id, m.status) for m in again] == [(meeting_id, "scheduled")]
+
+
+def test_the_other_direction_of_a_cancelled_pair_does_not_bring_it_back(zone_event, organizer):
+    event, p = zone_event["event"], zone_event["people"]
+    first = _accepted(event, p[0], p[1], organizer)
+    back = zone.ask(event, p[1], p[0])
+    zone.respond(back, p[0], accept=True)  # both asked: one meeting, weight 3
+    db.session.commit()
+    scheduling.run(event, actor=organizer, time_limit=3)
+    assert _meeting(back) is None
+    placing.cancel(_meeting(first), reason="withdrew", actor=organizer)
+    db.session.commit()
+    result = scheduling.run(event, actor=organizer, time_limit=3)
+    db.session.commit()
+    assert result["meetings"] == [] and scheduling.build_instance(event)["requests"] == []
+    assert back.status == "accepted"  # their own answer stands; the pair is left alone
 
 
 def test_an_invalid_instance_changes_nothing(zone_event, organizer, monkeypatch):
@@ -91,46 +145,62 @@ def test_an_invalid_instance_changes_nothing(zone_event, organizer, monkeypatch)
     assert db.session.scalar(select(func.count()).select_from(Meeting)) == 0
 
 
-def test_manual_changes_are_checked(zone_event, organizer):
+def test_manual_changes_are_checked_and_stay_through_a_run(zone_event, organizer):
     event, p = zone_event["event"], zone_event["people"]
     slots, tables = zone.slots_of(event), zone.tables_of(event)
     first = _accepted(event, p[0], p[1], organizer)
     second = _accepted(event, p[0], p[2], organizer)
     nuclear = _accepted(event, p[3], p[4], organizer, topic="核医药", needs_broker=True)
-    meeting = scheduling.place(event, first, slots[0], tables[0], actor=organizer)
+    meeting = placing.place(event, first, slots[0], tables[0], actor=organizer)
     with pytest.raises(zone.ZoneError) as exc:
-        scheduling.place(event, second, slots[0], tables[1], actor=organizer)  # 郑小飞 is busy then
+        placing.place(event, second, slots[0], tables[1], actor=organizer)  # 郑小飞 is busy then
     assert "郑小飞" in exc.value.message
     with pytest.raises(zone.ZoneError):
-        scheduling.place(event, nuclear, slots[0], tables[1], actor=organizer)  # needs a broker
-    scheduling.place(event, nuclear, slots[0], tables[1], zone_event["broker"], actor=organizer)
-    moved = scheduling.move(meeting, slots[1], tables[0], actor=organizer)
-    assert moved.sequence == 1
+        placing.place(event, nuclear, slots[0], tables[1], actor=organizer)  # needs a broker
+    placing.place(event, nuclear, slots[0], tables[1], zone_event["broker"], actor=organizer)
+    moved = placing.move(meeting, slots[3], tables[1], actor=organizer)
+    assert moved.pinned and moved.change == "new"
     db.session.commit()
+    scheduling.run(event, actor=organizer, time_limit=3)  # placed by hand: kept where it is
+    db.session.commit()
+    db.session.refresh(moved)
+    assert (moved.slot_id, moved.table_id, moved.status) == (slots[3].id, tables[1].id, "scheduled")
 
 
-def test_icalendar_round_trip(zone_event, organizer, client):
+def test_cancel_needs_a_reason_and_undo_puts_it_back(zone_event, organizer):
     event, p = zone_event["event"], zone_event["people"]
     slots, tables = zone.slots_of(event), zone.tables_of(event)
-    meeting = scheduling.place(event, _accepted(event, p[0], p[2], organizer, topic="核医药合作"), slots[0], tables[1],
-                               actor=organizer)
-    other = scheduling.place(event, _accepted(event, p[0], p[1], organizer), slots[1], tables[0], actor=organizer)
-    scheduling.announce(event, actor=organizer)
-    scheduling.move(meeting, slots[2], tables[1], actor=organizer)
-    scheduling.cancel(other, actor=organizer)
+    request = _accepted(event, p[0], p[1], organizer)
+    meeting = placing.place(event, request, slots[1], tables[0], actor=organizer)
+    publishing.announce(event, actor=organizer)
     db.session.commit()
-    from eventops.meetings.ical import person_calendar
-    calendar = Calendar.from_ical(person_calendar(event, p[0], scheduling.agenda_of(p[0])))
-    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    assert set(events) == {meeting.uid, other.uid}
-    moved, cancelled = events[meeting.uid], events[other.uid]
-    assert int(moved["SEQUENCE"]) == 1 and str(moved["STATUS"]) == "CONFIRMED"
-    start = moved.decoded("DTSTART")
-    assert start.utcoffset().total_seconds() == 8 * 3600
-    assert start.strftime("%H:%M") == "10:15" and start == slots[2].starts_at
-    assert moved["DTSTART"].params.get("TZID") == "Asia/Shanghai"
-    assert "刘宏" in str(moved["SUMMARY"]) and "T002" in str(moved["LOCATION"])
-    assert str(cancelled["STATUS"]) == "CANCELLED" and int(cancelled["SEQUENCE"]) == 1
+    with pytest.raises(zone.InvalidInput):
+        placing.cancel(meeting, reason="", actor=organizer)
+    placing.cancel(meeting, reason="no_show", actor=organizer)
+    assert (meeting.change, request.status) == ("cancelled", "cancelled")
+    placing.undo(meeting, actor=organizer)
+    db.session.commit()
+    assert (meeting.status, meeting.slot_id, meeting.change, request.status) == ("scheduled", slots[1].id, None, "accepted")
+    assert db.session.scalar(select(func.count()).select_from(Meeting.__table__.metadata.tables["meeting_seats"])) == 2
+    with pytest.raises(zone.ZoneError):
+        placing.undo(meeting, actor=organizer)  # nothing left to undo
+    # once announced, a change stays: undo is gone
+    placing.move(meeting, slots[2], tables[1], actor=organizer)
+    publishing.announce(event, actor=organizer)
+    db.session.commit()
+    assert meeting.undo is None
+
+
+def test_undo_is_refused_when_the_place_was_taken_since(zone_event, organizer):
+    event, p = zone_event["event"], zone_event["people"]
+    slots, tables = zone.slots_of(event), zone.tables_of(event)
+    meeting = placing.place(event, _accepted(event, p[0], p[1], organizer), slots[0], tables[0], actor=organizer)
+    placing.cancel(meeting, reason="organizer", actor=organizer)
+    placing.place(event, _accepted(event, p[2], p[3], organizer), slots[0], tables[0], actor=organizer)
+    with pytest.raises(zone.ZoneError) as exc:
+        placing.undo(meeting, actor=organizer)
+    assert "T001" in exc.value.message
+    assert meeting.status == "cancelled"
 
 
 def test_pages(zone_event, organizer, client, app):
@@ -142,13 +212,85 @@ def test_pages(zone_event, organizer, client, app):
     response = client.post(f"/manage/{event.slug}/meetings/schedule", data={"seconds": "3"})
     assert response.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Meeting)) == 1
+    meeting = db.session.scalar(select(Meeting))
+    grid = client.get(f"/manage/{event.slug}/meetings/").get_data(as_text=True)
+    assert f"/meetings/{meeting.id}" in grid and "×" not in grid.split('id="meeting-grid"')[1]
+    assert client.get(f"/manage/{event.slug}/meetings/{meeting.id}").status_code == 200
     assert client.get(f"/manage/{event.slug}/meetings/tables.pdf").data.startswith(b"%PDF")
     assert client.get(f"/manage/{event.slug}/meetings/brokers.pdf").data.startswith(b"%PDF")
     assert client.get(f"/manage/{event.slug}/meetings/instance.json").get_json()["requests"][0]["from"] == f"p{p[0].id}"
     assert client.get(f"/e/{event.slug}/meetings/board").status_code == 200
+    assert client.get(f"/manage/{event.slug}/meetings/day").status_code == 200
+    assert client.get(f"/manage/{event.slug}/meetings/people/{p[0].id}").status_code == 200
     client.post(f"/manage/{event.slug}/meetings/sessions", data={"title": "院企合作主论坛", "kind": "forum",
                                                                  "day": "2030-05-24", "start": "09:00", "end": "10:30",
                                                                  "room": "主会场", "speakers": "张忠德 郑小飞"})
     assert "院企合作主论坛" in client.get(f"/e/{event.slug}/programme").get_data(as_text=True)
     programme = Calendar.from_ical(client.get(f"/e/{event.slug}/programme.ics").data)
     assert [str(e["SUMMARY"]) for e in programme.walk("VEVENT")] == ["院企合作主论坛"]
+
+
+def test_cancel_page_asks_for_a_reason(zone_event, organizer, client):
+    event, p = zone_event["event"], zone_event["people"]
+    slots, tables = zone.slots_of(event), zone.tables_of(event)
+    meeting = placing.place(event, _accepted(event, p[0], p[1], organizer), slots[0], tables[0], actor=organizer)
+    db.session.commit()
+    login(client, organizer)
+    page = client.get(f"/manage/{event.slug}/meetings/{meeting.id}").get_data(as_text=True)
+    assert 'name="reason"' in page and "data-confirm" in page
+    refused = client.post(f"/manage/{event.slug}/meetings/{meeting.id}/cancel", data={}, follow_redirects=True)
+    assert "请选择取消洽谈的原因。" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).status == "scheduled"
+    client.post(f"/manage/{event.slug}/meetings/{meeting.id}/cancel", data={"reason": "withdrew"})
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).status == "cancelled"
+    client.post(f"/manage/{event.slug}/meetings/{meeting.id}/undo", data={})
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).status == "scheduled"
+
+
+def test_another_events_meeting_is_not_reachable(zone_event, organizer, client, app):
+    from ..factories import make_event
+    event, p = zone_event["event"], zone_event["people"]
+    slots, tables = zone.slots_of(event), zone.tables_of(event)
+    meeting = placing.place(event, _accepted(event, p[0], p[1], organizer), slots[0], tables[0], actor=organizer)
+    other = make_event(organizer)
+    db.session.commit()
+    login(client, organizer)
+    assert client.get(f"/manage/{other.slug}/meetings/{meeting.id}").status_code == 404
+    assert client.post(f"/manage/{other.slug}/meetings/{meeting.id}/cancel", data={"reason": "organizer"}).status_code == 404
+
+
+def test_bad_input_gets_a_clear_answer_never_a_500(zone_event, organizer, client):
+    event, p = zone_event["event"], zone_event["people"]
+    slots, tables = zone.slots_of(event), zone.tables_of(event)
+    meeting = placing.place(event, _accepted(event, p[0], p[1], organizer), slots[0], tables[0], actor=organizer)
+    db.session.commit()
+    login(client, organizer)
+    base = f"/manage/{event.slug}/meetings"
+    assert client.get(f"{base}/?day=2030-13-40&zone=ZZ&slot=x&table=-1&rq=%25&rstatus=nope").status_code == 200
+    assert client.get(f"{base}/find/people?q=" + "郑" * 500).status_code == 200
+    assert client.post(f"{base}/place", data={"request": "abc", "slot": "", "table": ""}).status_code == 400
+    assert client.post(f"{base}/requests", data={"from": p[0].id, "to": p[0].id}).status_code == 400
+    assert client.post(f"{base}/settings", data={"optin_question": "999999", "at_risk_minutes": "many"},
+                       follow_redirects=True).status_code == 200
+    assert zone.settings_of(event).at_risk_minutes == 15
+    assert client.post(f"{base}/{meeting.id}/cancel", data={"reason": "bored"}, follow_redirects=True).status_code == 200
+    assert client.post(f"{base}/{meeting.id}/mark", data={"outcome": "maybe"}, follow_redirects=True).status_code == 200
+    assert client.post(f"{base}/standby", data={"slot": "1", "table": "x", "request": "2"}).status_code in (302, 404)
+    assert client.get("/m/" + "a" * 5000).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).status == "scheduled"
+    meeting_id = meeting.id
+    assert client.post(f"{base}/{meeting_id}/undo", follow_redirects=True).status_code == 200  # undo the placing
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting_id) is None
+    assert client.post(f"{base}/{meeting_id}/undo").status_code == 404
+
+
+def test_the_back_office_links_to_a_participants_negotiations(zone_event, organizer, client):
+    event, p = zone_event["event"], zone_event["people"]
+    login(client, organizer)
+    page = client.get(f"/manage/{event.slug}/registrations/{p[0].id}").get_data(as_text=True)
+    assert f"/manage/{event.slug}/meetings/people/{p[0].id}" in page
