@@ -12,7 +12,8 @@ Not a test: it measures, prints a table and writes ``bench/results/checkin.md``;
    + a warm-up render (font loaded) and at the end.
 2. **Check-in API** (PostgreSQL, and SQLite for information; ``checkin_api.py``): an event with 30,000
    registrations with badges, 4 gates and 16 devices; ``gunicorn -w 2 wsgi:app`` against
-   ``bench/minimal.py`` (one committed ``UPDATE`` of one random row of a 30,000-row table per request),
+   ``bench/minimal.py`` (the least a check-in must do, in one transaction: look the code up, one
+   conditional ``UPDATE`` of its check-in, one ``INSERT`` of the scan row; its own 200,000 codes),
    same gunicorn settings, same 16 client threads, alternating rounds. Each client thread has its own
    device token and its own badge codes: first scans (``ok``), ~5 % repeats of a code it scanned before
    (``already_checked_in``), ~2 % well-formed unknown codes (``invalid``). Every answer is checked (HTTP

@@ -5,9 +5,11 @@ per request, against the same database, served by the same ``gunicorn -w 2`` as 
 - ``POST /submit`` (``run.py``, registration throughput): reads the fields the registration form
   posts and does one ``INSERT`` into its own table ``bench_minimal_submissions``.
 - ``POST /api/v1/events/<slug>/checkins`` (``checkin.py``, check-in throughput): answers the request
-  the scanners send (JSON ``{"code", "gate", "nonce"}``, a bearer token) with one
-  ``UPDATE bench_counter SET n = n + 1 WHERE id = :random_id`` over ``BENCH_COUNTER_ROWS`` rows
-  (30,000) and a small JSON document.
+  the scanners send (JSON ``{"code", "gate", "nonce"}``, a bearer token) with the least a check-in
+  must do, in one transaction: look the code up (``SELECT`` by a unique code among
+  ``BENCH_COUNTER_ROWS`` badges, codes ``M1`` … ``M<n>``), one conditional ``UPDATE`` of its
+  check-in (``WHERE checked_in_at IS NULL``), one ``INSERT`` of the scan row; then the same answers
+  as EventOps (200 ok, 409 already_checked_in, 404 invalid) in a small JSON document.
 
 Same engine options as the application (``pool_pre_ping``) and, on SQLite, the same connection
 pragmas (WAL, synchronous=NORMAL, busy_timeout, foreign keys), so that a ratio compares the
@@ -15,7 +17,6 @@ application's work with the bare cost of a Flask request plus one committed sing
 Deliberately independent of eventops and of the harness.
 """
 import os
-import random
 from datetime import datetime, timezone
 
 from flask import Flask, jsonify, redirect, request
@@ -34,7 +35,11 @@ submissions = Table(
     Column("created_at", DateTime(timezone=True)),
 )
 counter = Table("bench_counter", metadata, Column("id", Integer, primary_key=True, autoincrement=False),
-                Column("n", Integer, nullable=False, default=0))
+                Column("n", Integer, nullable=False, default=0), Column("code", String(40), unique=True),
+                Column("checked_in_at", DateTime(timezone=True)))
+scans = Table("bench_scans", metadata, Column("id", Integer, primary_key=True),
+              Column("counter_id", Integer), Column("gate", Integer), Column("nonce", String(64)),
+              Column("verdict", String(24), nullable=False), Column("at", DateTime(timezone=True), nullable=False))
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -61,7 +66,7 @@ def create_tables(url, counter_rows=0):
         metadata.create_all(engine)
         with engine.begin() as connection:
             for start in range(1, counter_rows + 1, 5000):
-                connection.execute(insert(counter), [{"id": i, "n": 0}
+                connection.execute(insert(counter), [{"id": i, "n": 0, "code": f"M{i}"}
                                                      for i in range(start, min(counter_rows, start + 4999) + 1)])
             if counter_rows and engine.dialect.name == "postgresql":
                 connection.execute(text("ANALYZE bench_counter"))
@@ -72,7 +77,9 @@ def create_tables(url, counter_rows=0):
 def create_app(url, rows=COUNTER_ROWS) -> Flask:
     app = Flask(__name__)
     engine = make_engine(url)
-    update = text("UPDATE bench_counter SET n = n + 1 WHERE id = :id")
+    lookup = text("SELECT id FROM bench_counter WHERE code = :code")
+    check_in = text("UPDATE bench_counter SET checked_in_at = :at, n = n + 1 WHERE id = :id AND checked_in_at IS NULL")
+    record = insert(scans)
 
     @app.get("/")
     def ready():
@@ -93,9 +100,18 @@ def create_app(url, rows=COUNTER_ROWS) -> Flask:
         data = request.get_json(silent=True)
         if not isinstance(data, dict) or not request.headers.get("Authorization", "").startswith("Bearer "):
             return jsonify(error="bad_request"), 400
+        code = str(data.get("code", ""))
+        code = code[4:] if code.startswith("EO1:") else code
+        now = datetime.now(timezone.utc)
         with engine.begin() as connection:
-            updated = connection.execute(update, {"id": random.randint(1, rows)}).rowcount
-        return jsonify(status="ok", nonce=data.get("nonce"), updated=updated)
+            found = connection.execute(lookup, {"code": code}).scalar()
+            if found is None:
+                verdict = "invalid"
+            else:
+                verdict = "ok" if connection.execute(check_in, {"at": now, "id": found}).rowcount else "already_checked_in"
+            connection.execute(record, {"counter_id": found, "gate": data.get("gate"), "nonce": data.get("nonce"),
+                                        "verdict": verdict, "at": now})
+        return jsonify(status=verdict, nonce=data.get("nonce")), {"ok": 200, "already_checked_in": 409}.get(verdict, 404)
 
     return app
 
