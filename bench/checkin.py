@@ -5,10 +5,10 @@ Not a test: it measures, prints a table and writes ``bench/results/checkin.md``;
 1. **Bulk badge print** (SQLite, ``checkin_print.py``): events of 800, 3,000, 10,000 and 30,000
    registrations (Chinese names and organisations from ``eventops/demo/data.py``, categories mixed),
    imported with ``csvio.upload`` + ``csvio.run``, badges issued. Each size is printed in a *fresh
-   subprocess* through ``GET /manage/<slug>/badges/print`` with the Flask test client, logged in as the
-   organizer (real login, CSRF on), and the response is consumed chunk by chunk (written to a scratch
+   subprocess* by the print job, started as the print button starts it and run by ``jobs.execute``
+   (what a worker runs), and its file is read from job storage chunk by chunk (written to a scratch
    file, never held in memory; checked afterwards: PDF page count, or ZIP members and their pages).
-   Figures: seconds until the last byte, and the process's peak RSS (``ru_maxrss``) after app start-up
+   ``jobs.py`` measures the same job on a real Celery worker. Figures: seconds until the last byte, and the process's peak RSS (``ru_maxrss``) after app start-up
    + a warm-up render (font loaded) and at the end.
 2. **Check-in API** (PostgreSQL, and SQLite for information; ``checkin_api.py``): an event with 30,000
    registrations with badges, 4 gates and 16 devices; ``gunicorn -w 2 wsgi:app`` against

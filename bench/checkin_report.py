@@ -34,11 +34,12 @@ def print_section(pr, lines, missed) -> list[str]:
     md = ["\n## 1. Bulk badge print (SQLite)\n",
           f"SQLite file database (`{pr.get('db_path', 'badges.sqlite3')}`); the print path reads only (one count, one "
           "`issue_missing` query that finds nothing, one `yield_per=500` select), so the database engine matters "
-          "little here. Each size is a separate event in the same file, printed by the real view "
-          "`GET /manage/<slug>/badges/print?` (sheet A4, 2 × 2 with cut marks, sorted by organisation) through the "
-          "Flask test client logged in as the organizer, in a fresh subprocess per size; the response is consumed "
-          "part by part and written to a scratch file (never held), then checked (pages; ZIP members). Badges were "
-          "issued beforehand (`issue_missing` at setup). Seconds = from the request to the last byte. Peak memory = "
+          "little here. Each size is a separate event in the same file, printed by the print job "
+          "(`badges.print`: sheet A4, 2 × 2 with cut marks, sorted by organisation), started as the print button "
+          "starts it and run to its end by `jobs.execute` (the worker's task body) in a fresh subprocess per size; "
+          "the job's file is then read from job storage part by part and written to a scratch file (never held), "
+          "and checked (pages; ZIP members). Badges were "
+          "issued beforehand (`issue_missing` at setup). Seconds = from the job's start to the last byte read. Peak memory = "
           "`ru_maxrss` of the subprocess at the end; 'after warm-up' = `ru_maxrss` after app start, login, the "
           "badges page and one warm-up render (CJK font loaded), before the print. Cross-check: `VmHWM` from "
           "`/proc/self/status` (the same high-water mark, but of the child's own address space only: Linux carries "
@@ -111,7 +112,7 @@ def print_section(pr, lines, missed) -> list[str]:
                   f"{ra['dir']} rl-accel` and put on PYTHONPATH for these subprocesses only; the project's virtualenv "
                   f"is unchanged): badge {badge:.1f} ms "
                   f"(QR {next((v for k, v in ra['breakdown'].items() if k.startswith('its QR')), NAN):.1f} ms); "
-                  f"the {rp['size']:,}-badge print through the view took {rp['runs'][0]['seconds']:.1f} s, "
+                  f"the {rp['size']:,}-badge print job took {rp['runs'][0]['seconds']:.1f} s, "
                   f"ru_maxrss {rp['peak_mb']:.0f} MB, output {'ok' if rp['check']['ok'] else 'WRONG'}.")
         lines.append(f"what-if rl-accel: {rp['size']:,} badges in {rp['runs'][0]['seconds']:.1f} s ({badge:.1f} ms per badge)")
     for size, t in (pr.get("tracemalloc") or {}).items():
