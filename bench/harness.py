@@ -247,6 +247,26 @@ def section(text: str, start: str, end: str | None = None) -> str | None:
     return text[i:] if end is None else text[i:text.index(end, i) + len(end)]
 
 
+def publish(results: Path, title: str, doc: str, body: str, marker: str, heading: str):
+    """Write a results file (``title``, the script docstring's description up to "Usage::", then
+    ``body``) and put ``body`` under ``heading`` into bench/README.md between the ``marker`` comments."""
+    description = doc.split("\n\n", 1)[1].split("Usage::")[0]
+    results.write_text(f"# {title}\n\n{description}## Results\n\n{body}\n", encoding="utf-8")
+    start, end = f"<!-- bench:{marker}:start -->", f"<!-- bench:{marker}:end -->"
+    replace_section(BENCH / "README.md", start, end, f"{start}\n## {heading}\n\n{body}\n{end}")
+    log(f"wrote {results.relative_to(ROOT)} and the {marker} section of bench/README.md")
+
+
+def arguments(doc: str, quick: str):
+    """The parser every two-database benchmark starts from: --db, --keep, --quick."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database at the end")
+    parser.add_argument("--quick", action="store_true", help=quick)
+    return parser
+
+
 def replace_section(path: Path, start: str, end: str, block: str, *, head: str = "", before: str | None = None):
     """Put ``block`` (from ``start`` to ``end``) in place of that section of the file; without one,
     insert it before the line ``before`` if there is one, else append it (a new file begins with ``head``)."""
@@ -369,9 +389,9 @@ for _sig in (signal.SIGTERM, signal.SIGHUP):
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def proc_cpu(select) -> float:
-    """CPU seconds (user + system) of the processes selected by (process group, command name)."""
-    total = 0
+def _processes(select):
+    """(pid, /proc/<pid>/stat fields after the command) of the processes selected by (process
+    group, command name)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -382,8 +402,24 @@ def proc_cpu(select) -> float:
             continue
         fields = raw[raw.rindex(")") + 2:].split()
         if select(int(fields[2]), raw[raw.index("(") + 1:raw.rindex(")")]):
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+            yield entry, fields
+
+
+def proc_cpu(select) -> float:
+    """CPU seconds (user + system) of the processes selected by (process group, command name)."""
+    return sum(int(fields[11]) + int(fields[12]) for _pid, fields in _processes(select)) / TICK
+
+
+def group_rss_mb(pgid) -> float:
+    """Resident memory of the processes of one process group (a server or worker and its children), MB."""
+    total = 0
+    for pid, _fields in _processes(lambda pgrp, _comm: pgrp == pgid):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
 
 
 def _cpu_now() -> dict:

@@ -33,7 +33,6 @@ import sys
 
 sys.dont_write_bytecode = True
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -50,11 +49,9 @@ from harness import ROOT, Server, Tally, drive, fmt, log, merged, percentile  # 
 
 WORK = harness.work_dir("eventops-jobs-bench")
 RESULTS = harness.BENCH / "results" / "jobs.md"
-README = harness.BENCH / "README.md"
 BROKER = os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/14")
 CELERY = ROOT / ".venv" / "bin" / "celery"
 TARGETS = {"print_s": 45.0, "import_s": 10.0}
-START, END = "<!-- bench:jobs:start -->", "<!-- bench:jobs:end -->"
 
 
 class Worker:
@@ -89,20 +86,7 @@ class Worker:
 
     def rss_mb(self) -> float:
         """Resident memory of the worker's processes (master + pool child), in MB."""
-        total = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    raw = f.read()
-                if int(raw[raw.rindex(")") + 2:].split()[2]) != self.proc.pid:
-                    continue
-                with open(f"/proc/{entry}/status") as f:
-                    total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-            except (OSError, StopIteration, ValueError):
-                continue
-        return total / 1024
+        return harness.group_rss_mb(self.proc.pid)
 
 
 def bench_app(url):
@@ -301,29 +285,22 @@ def report(results, machine) -> tuple[str, list[str]]:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
+    parser = harness.arguments(__doc__, "2,000 rows, short rounds, writes nothing")
     parser.add_argument("--rows", type=int, default=30000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rate", type=float, default=10.0, help="sign-ups per second in all")
     parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="2,000 rows, short rounds, writes nothing")
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.duration = 2000, 4.0
     machine = harness.machine()
-    kinds = ("postgres", "sqlite") if args.db == "both" else (args.db,)
-    results = [bench_database(kind, args) for kind in kinds]
-    body, missed = report(results, machine)
+    results = [bench_database(kind, args) for kind in (("postgres", "sqlite") if args.db == "both" else (args.db,))]
+    body, _missed = report(results, machine)
     print(body)
     (WORK / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
-    if args.quick:
-        return
-    RESULTS.write_text("# Job queue benchmark (issue 10)\n\n" + __doc__.split("\n\n", 1)[1].split("Usage::")[0]
-                       + "## Results\n\n" + body + "\n", encoding="utf-8")
-    harness.replace_section(README, START, END, f"{START}\n## Job queue (bench/jobs.py, results/jobs.md)\n\n{body}\n{END}")
-    log(f"wrote {RESULTS.relative_to(ROOT)} and the job-queue section of bench/README.md")
+    if not args.quick:
+        harness.publish(RESULTS, "Job queue benchmark (issue 10)", __doc__, body, "jobs",
+                        "Job queue (bench/jobs.py, results/jobs.md)")
 
 
 if __name__ == "__main__":

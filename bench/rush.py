@@ -29,7 +29,6 @@ import sys
 
 sys.dont_write_bytecode = True
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import threading  # noqa: E402
@@ -42,10 +41,8 @@ from harness import ROOT, Browser, Server, fmt, log, percentile  # noqa: E402
 
 WORK = harness.work_dir("eventops-rush-bench")
 RESULTS = harness.BENCH / "results" / "rush.md"
-README = harness.BENCH / "README.md"
 SLUG = "rush"
 ORGANIZER = ("organizer@rush-bench.example.cn", "rush-bench-organizer-password")
-START, END = "<!-- bench:rush:start -->", "<!-- bench:rush:end -->"
 
 
 def prepare(kind, places) -> harness.Database:
@@ -223,29 +220,22 @@ def report(results, machine) -> str:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
+    parser = harness.arguments(__doc__, "200 people, 50 places, 15 s; writes nothing")
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--places", type=int, default=500)
     parser.add_argument("--window", type=float, default=180.0, help="seconds over which people arrive")
     parser.add_argument("--clients", type=int, default=96, help="client threads carrying the people")
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="200 people, 50 places, 15 s; writes nothing")
     args = parser.parse_args(argv)
     if args.quick:
         args.people, args.places, args.window, args.clients = 200, 50, 15.0, 32
     machine = harness.machine()
-    kinds = ("postgres", "sqlite") if args.db == "both" else (args.db,)
-    results = [bench_database(kind, args) for kind in kinds]
+    results = [bench_database(kind, args) for kind in (("postgres", "sqlite") if args.db == "both" else (args.db,))]
     body = report(results, machine)
     print(body)
     (WORK / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
-    if args.quick:
-        return
-    RESULTS.write_text("# The opening rush (issue 13)\n\n" + __doc__.split("\n\n", 1)[1].split("Usage::")[0]
-                       + "## Results\n\n" + body + "\n", encoding="utf-8")
-    harness.replace_section(README, START, END, f"{START}\n## The opening rush (bench/rush.py, results/rush.md)\n\n{body}\n{END}")
-    log(f"wrote {RESULTS.relative_to(ROOT)} and the rush section of bench/README.md")
+    if not args.quick:
+        harness.publish(RESULTS, "The opening rush (issue 13)", __doc__, body, "rush",
+                        "The opening rush (bench/rush.py, results/rush.md)")
 
 
 if __name__ == "__main__":
