@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, false, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy import delete, false, select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..badges.codes import parse as parse_code
@@ -35,6 +34,7 @@ from ..core.timeutil import now_utc
 from ..events.models import Event
 from ..extensions import db
 from ..registration.models import STATUS_APPROVED, STATUS_CANCELLED, Registration
+from . import statements
 from .models import CheckIn, Device, Gate, Scan, TestScan
 from .statuses import FAILED, STATUSES
 from .window import default_window, moment_of, window  # noqa: F401  (default_window: for callers)
@@ -186,13 +186,11 @@ def resolve(slug, *, token=None, gate_ref=None, nonce=None) -> Door | None:
     ``nonce``. None when there is no such event."""
     if not isinstance(slug, str) or len(slug) > 64:
         return None
-    device_match = (Device.token_hash == token_hash(token)) & Device.revoked_at.is_(None) if _token_ok(token) else false()
-    nonce_match = Scan.nonce == nonce if isinstance(nonce, str) and NONCE.match(nonce) else false()
-    row = db.session.execute(
-        select(Event, Device, Gate, Scan).select_from(Event).where(Event.slug == slug)
-        .outerjoin(Device, and_(Device.event_id == Event.id, device_match))
-        .outerjoin(Gate, and_(Gate.event_id == Event.id, _gate_matches(gate_ref)))
-        .outerjoin(Scan, and_(Scan.event_id == Event.id, nonce_match))).first()
+    gate_id, gate_name = gate_key(gate_ref)
+    row = db.session.execute(statements.door(), {
+        "slug": slug, "token_hash": token_hash(token) if _token_ok(token) else None,
+        "gate_id": gate_id, "gate_name": gate_name,
+        "nonce": nonce if isinstance(nonce, str) and NONCE.match(nonce) else None}).first()
     return Door(*row) if row is not None else None
 
 
@@ -240,7 +238,7 @@ _LOOK = object()  # "look the stored scan up": the caller has not already
 
 
 def _insert(model):
-    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(model)
+    return statements.insert(db.session.get_bind().dialect.name, model)
 
 
 def _attach(obj):
@@ -262,16 +260,10 @@ class _Found:
 
 def _lookup(event, code, registration_id) -> _Found:
     """The badge (or the person, by id), their registration and standing check-in: one statement."""
-    standing, at_gate = aliased(CheckIn), aliased(Gate)
-    columns = (Registration, standing.id, standing.at, at_gate.name)
-    joins = lambda q: (q.outerjoin(standing, (standing.registration_id == Registration.id)  # noqa: E731
-                                   & standing.annulled_at.is_(None))
-                       .outerjoin(at_gate, at_gate.id == standing.gate_id))
     if registration_id is not None:
         if not isinstance(registration_id, int) or isinstance(registration_id, bool) or not 0 < registration_id <= MAX_ID:
             return _Found("invalid")
-        row = db.session.execute(joins(select(*columns).select_from(Registration))
-                                 .where(Registration.id == registration_id)).first()
+        row = db.session.execute(statements.by_registration(), {"registration_id": registration_id}).first()
         if row is None:
             return _Found("invalid")
         if row[0].event_id != event.id:
@@ -280,9 +272,7 @@ def _lookup(event, code, registration_id) -> _Found:
     parsed = parse_code(code)
     if parsed is None:
         return _Found("invalid")
-    row = db.session.execute(joins(select(Badge.event_id, Badge.revoked_at, *columns).select_from(Badge)
-                                   .join(Registration, Registration.id == Badge.registration_id))
-                             .where(Badge.code == parsed)).first()
+    row = db.session.execute(statements.by_code(), {"code": parsed}).first()
     if row is None:
         return _Found("invalid")
     if row[0] != event.id:
@@ -354,37 +344,32 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
     status = _verdict(event, found, moment)
     registration = found.registration
     user_id, device_id = getattr(user, "id", None), getattr(device, "id", None)
+    dialect = db.session.get_bind().dialect.name
     new_check_in = None
     if status is None:
-        new_check_in = db.session.execute(
-            _insert(CheckIn).values(event_id=event.id, registration_id=registration.id, gate_id=gate.id, at=moment,
-                                    user_id=user_id, device_id=device_id)
-            .on_conflict_do_nothing(index_elements=[CheckIn.registration_id],
-                                    index_where=CheckIn.annulled_at.is_(None))
-            .returning(CheckIn.id)).scalar()
+        new_check_in = db.session.connection().execute(statements.add_check_in(dialect), statements.check_in_values(
+            event_id=event.id, registration_id=registration.id, gate_id=gate.id, at=moment, user_id=user_id,
+            device_id=device_id)).scalar()
         if new_check_in is not None:
             status = "ok"
         else:  # another gate admitted the person a moment ago
             status = "already_checked_in"
-            standing = db.session.execute(
-                select(CheckIn.id, CheckIn.at, Gate.name).join(Gate, Gate.id == CheckIn.gate_id)
-                .where(CheckIn.registration_id == registration.id, CheckIn.annulled_at.is_(None))).first()
+            standing = db.session.execute(statements.standing(), {"registration_id": registration.id}).first()
             found.standing_id, found.standing_at, found.standing_gate = standing
 
     check_in_id = new_check_in if status == "ok" else found.standing_id if status == "already_checked_in" else None
     values = dict(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
                   registration_id=registration.id if registration is not None else None,
                   check_in_id=check_in_id, user_id=user_id, device_id=device_id, at=moment, received_at=now)
-    statement = _insert(Scan).values(**values).on_conflict_do_nothing(
-        index_elements=[Scan.event_id, Scan.nonce]).returning(Scan.id)
     seen = _seen_due(device, now)
-    if seen and db.session.get_bind().dialect.name == "postgresql":
+    if seen and dialect == "postgresql":
         # noted in the same statement (a data-modifying CTE): no round trip of its own
-        statement = statement.add_cte(update(Device).where(Device.id == device_id).values(last_seen_at=now)
-                                      .returning(literal(1)).cte("seen"))
+        scan_id = db.session.connection().execute(statements.add_scan(dialect, seen=True),
+                                     statements.scan_values(values, device_id=device_id, at=now)).scalar()
         seen = False
         set_committed_value(device, "last_seen_at", now)
-    scan_id = db.session.execute(statement).scalar()
+    else:
+        scan_id = db.session.connection().execute(statements.add_scan(dialect), statements.scan_values(values)).scalar()
     if scan_id is None:
         # the same nonce was stored a moment ago by a request that ran alongside: that one stands
         if new_check_in is not None:
