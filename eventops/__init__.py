@@ -138,6 +138,7 @@ def _register_blueprints(app):
     app.register_blueprint(jobs_bp)
     register_api(app)
     health.init_app(app)  # /healthz; more checks: health.register_check(app, name, run)
+    health.register_check(app, "workers", jobs.check_workers, critical=False)
 
 
 def _wants_json():

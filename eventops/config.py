@@ -141,6 +141,8 @@ class Config:
     JOB_FILES_DAYS = float(os.environ.get("EVENTOPS_JOB_FILES_DAYS", "7"))
     #: a running job whose worker has not been heard of for this long is taken over or failed
     JOB_LEASE_SECONDS = float(os.environ.get("EVENTOPS_JOB_LEASE_SECONDS", "60"))
+    #: /healthz reports the workers' check failed (degraded) when a job has waited this long
+    JOB_WAIT_ALERT_SECONDS = float(os.environ.get("EVENTOPS_JOB_WAIT_ALERT_SECONDS", "300"))
     #: how many times a job is started before it is marked failed
     JOB_MAX_ATTEMPTS = int(os.environ.get("EVENTOPS_JOB_MAX_ATTEMPTS", "3"))
     #: absolute base for links written into mails; the request's host is used when unset

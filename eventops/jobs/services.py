@@ -340,6 +340,23 @@ def sweep() -> dict:
             "orphans_removed": orphans}
 
 
+# --- health ------------------------------------------------------------------------------------
+
+class WorkersBehind(RuntimeError):
+    """Jobs wait for a worker longer than JOB_WAIT_ALERT_SECONDS: no worker runs, or too few."""
+
+
+def check_workers() -> None:
+    """The /healthz check of the job queue (not critical: the web pages work without workers):
+    raises when a job has waited for a worker longer than ``JOB_WAIT_ALERT_SECONDS``. Read in the
+    database, where every machine's jobs are, so that it needs no answer from the broker."""
+    waited = now_utc() - timedelta(seconds=float(current_app.config["JOB_WAIT_ALERT_SECONDS"]))
+    oldest = db.session.scalar(select(Job.id).where(Job.state == "queued", Job.created_at < waited).limit(1))
+    db.session.rollback()  # end the read: /healthz holds no transaction open
+    if oldest is not None:
+        raise WorkersBehind("a job has waited for a worker too long")
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 def recent(event, *, limit: int = 50) -> list[Job]:

@@ -68,6 +68,30 @@ def test_healthz_reports_each_check(app, client):
     assert "redis" not in body["checks"]  # not configured
 
 
+def test_healthz_reports_workers_behind_when_a_job_waits_too_long(app, client, organizer, event):
+    from datetime import timedelta
+
+    from eventops.core.timeutil import now_utc
+    from eventops.extensions import db
+    from eventops.jobs.models import Job
+    assert client.get("/healthz").get_json()["checks"]["workers"]["ok"] is True
+    job = Job(event_id=event.id, kind="badges.print", params={}, state="queued", created_by_id=organizer.id,
+              created_at=now_utc() - timedelta(seconds=app.config["JOB_WAIT_ALERT_SECONDS"] - 30), result={})
+    db.session.add(job)
+    db.session.commit()
+    assert client.get("/healthz").get_json()["checks"]["workers"]["ok"] is True  # waiting, not too long yet
+    job.created_at = now_utc() - timedelta(seconds=app.config["JOB_WAIT_ALERT_SECONDS"] + 30)
+    db.session.commit()
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "degraded"  # the pages still work
+    assert body["checks"]["workers"] == {"ok": False, "critical": False, "ms": body["checks"]["workers"]["ms"],
+                                         "error": "WorkersBehind"}
+    job.state = "running"  # a worker took it
+    db.session.commit()
+    assert client.get("/healthz").get_json()["status"] == "ok"
+
+
 def test_healthz_with_redis(database_url, clean_redis):
     app = create_app(config_for(database_url, REDIS_URL=clean_redis))
     body = app.test_client().get("/healthz").get_json()
