@@ -257,6 +257,21 @@ def publish(results: Path, title: str, doc: str, body: str, marker: str, heading
     log(f"wrote {results.relative_to(ROOT)} and the {marker} section of bench/README.md")
 
 
+def run_databases(args, bench_database, report, work: Path, publish_as: tuple | None):
+    """Run ``bench_database(kind, args)`` for the databases of ``--db``, print ``report(results,
+    machine)``, keep the figures in ``work``/last-run.json and, unless ``--quick``, publish them
+    (``publish_as``: the arguments of :func:`publish` but ``body``)."""
+    import json
+    info = machine()
+    results = [bench_database(kind, args) for kind in (("postgres", "sqlite") if args.db == "both" else (args.db,))]
+    body = report(results, info)
+    print(body)
+    (work / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+    if not args.quick and publish_as:
+        publish(*publish_as[:3], body, *publish_as[3:])
+    return results
+
+
 def arguments(doc: str, quick: str):
     """The parser every two-database benchmark starts from: --db, --keep, --quick."""
     import argparse

@@ -33,7 +33,6 @@ import sys
 
 sys.dont_write_bytecode = True
 
-import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import signal  # noqa: E402
@@ -293,14 +292,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.duration = 2000, 4.0
-    machine = harness.machine()
-    results = [bench_database(kind, args) for kind in (("postgres", "sqlite") if args.db == "both" else (args.db,))]
-    body, _missed = report(results, machine)
-    print(body)
-    (WORK / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
-    if not args.quick:
-        harness.publish(RESULTS, "Job queue benchmark (issue 10)", __doc__, body, "jobs",
-                        "Job queue (bench/jobs.py, results/jobs.md)")
+    harness.run_databases(args, bench_database, lambda results, machine: report(results, machine)[0], WORK,
+                          (RESULTS, "Job queue benchmark (issue 10)", __doc__, "jobs",
+                           "Job queue (bench/jobs.py, results/jobs.md)"))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import sys
 
 sys.dont_write_bytecode = True
 
-import json  # noqa: E402
 import random  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -228,14 +227,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.people, args.places, args.window, args.clients = 200, 50, 15.0, 32
-    machine = harness.machine()
-    results = [bench_database(kind, args) for kind in (("postgres", "sqlite") if args.db == "both" else (args.db,))]
-    body = report(results, machine)
-    print(body)
-    (WORK / "last-run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
-    if not args.quick:
-        harness.publish(RESULTS, "The opening rush (issue 13)", __doc__, body, "rush",
-                        "The opening rush (bench/rush.py, results/rush.md)")
+    harness.run_databases(args, bench_database, report, WORK, (RESULTS, "The opening rush (issue 13)", __doc__, "rush",
+                                                               "The opening rush (bench/rush.py, results/rush.md)"))
 
 
 if __name__ == "__main__":

@@ -71,8 +71,7 @@ def seed(people=860, seed_value=2025):
     questions = event.questions
 
     orgs = data.organisations(rng)
-    weights = {"hospital": 30, "enterprise": 40, "government": 4, "association": 3,
-               "service_agency": 10, "university": 4, "media": 3}
+    weights = data.ORG_TYPE_WEIGHTS
     by_type = {}
     for name, org_type in orgs:
         by_type.setdefault(org_type, []).append(name)
@@ -81,13 +80,7 @@ def seed(people=860, seed_value=2025):
     for index in range(people):
         org_type = rng.choices(types, weights=[weights[t] for t in types])[0]
         org = rng.choice(by_type[org_type])
-        category = {"service_agency": "broker", "media": "media"}.get(org_type, "attendee")
-        if org_type in ("hospital", "enterprise") and rng.random() < 0.18:
-            category = "exhibitor"
-        if org_type == "government" and rng.random() < 0.3:
-            category = "vip"
-        if rng.random() < 0.02:
-            category = "speaker"
+        category = data.category_for(rng, org_type)
         mobile = None
         while mobile is None or mobile in used_mobiles:
             mobile = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"

@@ -34,6 +34,24 @@ POSITIONS = {
 }
 
 
+#: how the people of a hospital–industry day spread over organisation types (demo and benchmarks)
+ORG_TYPE_WEIGHTS = {"hospital": 30, "enterprise": 40, "government": 4, "association": 3,
+                    "service_agency": 10, "university": 4, "media": 3}
+
+
+def category_for(rng: random.Random, org_type: str) -> str:
+    """A likely category for someone of an organisation of ``org_type``: brokers from the service
+    agencies, media from the media, some exhibitors, VIPs from government, a few speakers."""
+    category = {"service_agency": "broker", "media": "media"}.get(org_type, "attendee")
+    if org_type in ("hospital", "enterprise") and rng.random() < 0.18:
+        category = "exhibitor"
+    if org_type == "government" and rng.random() < 0.3:
+        category = "vip"
+    if rng.random() < 0.02:
+        category = "speaker"
+    return category
+
+
 def person_name(rng: random.Random) -> str:
     surname = rng.choice(SURNAMES)
     given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
