@@ -215,6 +215,8 @@ def _quote(value) -> str:
 
 
 def _split(value: str) -> list[str]:
+    if not value:
+        return []
     for separator in _SEPARATORS:
         value = value.replace(separator, ",")
     return [v for v in (validation.clean_text(x) for x in value.split(",")) if v]
@@ -319,9 +321,9 @@ def analyse(event, batch, mapping: dict[str, int], *, progress=None) -> Analysis
             if unknown:
                 refused["tags"] = _("unknown interest “%(value)s”", value=_quote(unknown[0]))
             mobile, email = cell(mapping["mobile"]), cell(mapping["email"])
-            if validation.clean_text(mobile) and validation.normalise_mobile(mobile) is None:
+            if mobile.strip() and validation.normalise_mobile(mobile) is None and _quote(mobile):
                 refused["mobile"] = _("invalid mobile number “%(value)s”", value=_quote(mobile))
-            if validation.clean_text(email) and validation.normalise_email(email) is None:
+            if email.strip() and validation.normalise_email(email) is None and _quote(email):
                 refused["email"] = _("invalid e-mail address “%(value)s”", value=_quote(email))
             answers = {}
             for question_reader in readers:

@@ -332,7 +332,10 @@ def test_the_list_sends_links_to_the_ticked_rows_after_a_confirmation(app, event
     login(client, organizer)
     listing = client.get(f"/manage/{event.slug}/registrations").get_data(as_text=True)
     assert 'id="send-links-form"' in listing and f'name="ids" value="{people[0].id}"' in listing
-    ticked = {"scope": "selected", "ids": [str(people[0].id), str(people[1].id), str(people[2].id)]}
+    elsewhere, _token = services.register(make_event(organizer), person(77), source="organizer")
+    db.session.commit()
+    before = len(mails())
+    ticked = {"scope": "selected", "ids": [str(people[0].id), str(people[1].id), str(people[2].id), str(elsewhere.id)]}
     confirm = client.post(f"/manage/{event.slug}/registrations/links?status=", data=ticked)
     html = confirm.get_data(as_text=True)
     assert confirm.status_code == 200 and "2" in re.search(r'id="links-count">(.*?)</p>', html, re.S).group(1)
