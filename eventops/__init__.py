@@ -104,7 +104,7 @@ def _connect_domains(app):
     core_views.init_app(app, load_event=events.by_slug, load_registration=registrations.by_token,
                         can=permissions.can)
     capacity_changed.connect(registrations.on_capacity_changed)
-    jobs.init_app(app, [badge_jobs.PRINT, registration_jobs.IMPORT, registration_jobs.MESSAGE,
+    jobs.init_app(app, [badge_jobs.PRINT, registration_jobs.IMPORT, registration_jobs.MESSAGE, registration_jobs.SEND_LINKS,
                         meeting_jobs.SCHEDULE, ledger_jobs.PRESS])
 
 

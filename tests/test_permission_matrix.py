@@ -89,6 +89,7 @@ EXPECTED = {
     "GET /manage/<slug>/registrations/<int:registration_id>/badge.pdf": needs(ORGANIZER, 200),
     "GET /manage/<slug>/registrations/message": needs(ORGANIZER, 200),
     "POST /manage/<slug>/registrations/message": needs(ORGANIZER, 200),  # the form again, with its errors
+    "POST /manage/<slug>/registrations/links": needs(ORGANIZER, 302),  # nobody chosen: back to the list
     "POST /manage/<slug>/registrations/<int:registration_id>": needs(ORGANIZER, 400),
     "POST /manage/<slug>/registrations/<int:registration_id>/<action>": needs(ORGANIZER, 302),
     "GET /manage/<slug>/import": needs(ORGANIZER, 200),

@@ -1,5 +1,6 @@
-"""Registration work that runs as jobs: the CSV import (after its preview), and a message to all
-or some registrants ("everyone in category X with status Y") through the outbox."""
+"""Registration work that runs as jobs: the CSV import (after its preview), personal links mailed
+to many people (after an import, or from the back office's list), and a message to all or some
+registrants ("everyone in category X with status Y") through the outbox."""
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -9,8 +10,9 @@ from sqlalchemy import func, select
 from ..core.mail import send_mail
 from ..events.models import CATEGORIES, Event
 from ..extensions import db
+from ..jobs import services as jobs
 from ..jobs.services import Kind
-from . import csvio
+from . import csvio, personal_links
 from .models import STATUSES, ImportBatch, Registration
 
 MESSAGE_BATCH = 500
@@ -19,19 +21,31 @@ MESSAGE_BATCH = 500
 # --- the import -----------------------------------------------------------------------------------
 
 def run_import(ctx) -> dict:
+    """The import; with ``send_links``, the job that mails the imported people their personal
+    links is started in the import's own transaction (it runs once the import is committed, and
+    never for an import that was not)."""
     event = db.session.get(Event, ctx.event_id)
     batch = db.session.get(ImportBatch, ctx.params["batch_id"])
     mapping = {k: int(v) for k, v in ctx.params["mapping"].items()}
-    result = csvio.run(event, batch, mapping, actor=ctx.actor, progress=ctx.progress)
+
+    def then(result):
+        if ctx.params.get("send_links") and result["imported"]:
+            links = jobs.start(event, SEND_LINKS.name, {"import_batch_id": batch.id}, actor=ctx.actor,
+                               total=result["imported"], dedupe_key=f"links:import:{batch.id}")
+            result["links_job_id"] = links.id
+
+    result = csvio.run(event, batch, mapping, actor=ctx.actor, progress=ctx.progress, then=then)
     # the job ends in the import's own transaction: both are committed together, or neither
     return {k: v for k, v in result.items() if k != "rejected_rows"}
 
 
 def import_summary(job) -> str:
     r = job.result
-    return _("%(imported)d imported (%(confirmed)d confirmed, %(waitlisted)d waitlisted), %(skipped)d already "
-             "registered, %(rejected)d rejected.", imported=r.get("imported", 0), confirmed=r.get("confirmed", 0),
-             waitlisted=r.get("waitlisted", 0), skipped=r.get("skipped", 0), rejected=r.get("rejected", 0))
+    return _("%(imported)d imported (%(confirmed)d confirmed, %(pending)d awaiting review, %(waitlisted)d "
+             "waitlisted), %(duplicates)d duplicates skipped, %(rejected)d rejected.",
+             imported=r.get("imported", 0), confirmed=r.get("confirmed", 0), pending=r.get("pending", 0),
+             waitlisted=r.get("waitlisted", 0), duplicates=r.get("duplicates", r.get("skipped", 0)),
+             rejected=r.get("rejected", 0))
 
 
 def import_link(job) -> str:
@@ -96,3 +110,37 @@ def message_link(job) -> str:
 
 MESSAGE = Kind("registrations.message", _l("Message to registrants"), "registrations.message", run_message,
                message_summary, message_link, _l("Mail outbox"))
+
+
+# --- personal links to many people ----------------------------------------------------------------
+
+def run_send_links(ctx) -> dict:
+    """A new personal link by mail to each person of the selection (``personal_links.recipients``:
+    ``ids``, ``filters`` or ``import_batch_id``), in batches committed as they go. The mails'
+    dedupe keys name the import (one link mail per person and import, however often the job runs)
+    or else this job: a second run writes the mails that are missing and no other."""
+    event = db.session.get(Event, ctx.event_id)
+    params = ctx.params
+    selection = {k: params[k] for k in ("ids", "filters", "import_batch_id") if k in params}
+    imported = "import_batch_id" in params
+    key = f"import{params['import_batch_id']}:link" if imported else f"job{ctx.job.id}:link"
+    ids = db.session.scalars(personal_links.recipients(event, **selection)).all()
+    total = len(ids)
+    note = _("Writing the mails")
+    ctx.progress(0, total, note)
+    sent = 0
+    for start in range(0, total, personal_links.BATCH):
+        sent += personal_links.send(event, ids[start:start + personal_links.BATCH],
+                                    kind="imported" if imported else "sent", key=key)
+        db.session.commit()  # these mails are queued now; the worker delivers them after this commit
+        ctx.progress(min(start + personal_links.BATCH, total), total, note)
+    personal_links.record(event, ctx.actor, sent, job=ctx.job)
+    return {"recipients": total, "sent": sent}
+
+
+def links_summary(job) -> str:
+    return _("%(n)d personal links are in the outbox; workers deliver them.", n=job.result.get("recipients", 0))
+
+
+SEND_LINKS = Kind("registrations.links", _l("Personal links by mail"), "registrations.message", run_send_links,
+                  links_summary, message_link, _l("Mail outbox"))

@@ -17,9 +17,11 @@ from .models import STATUS_APPROVED, STATUS_PENDING
 PRODID = "-//EventOps//Registration//ZH"
 
 
-def send(registration, kind: str, token: str) -> None:
-    """Write the mail of ``kind`` (registered, approved, promoted, rejected, cancelled, link) to
-    ``registration``, with the personal link of ``token``."""
+def send(registration, kind: str, token: str, *, dedupe_key: str | None = None) -> None:
+    """Write the mail of ``kind`` (registered, approved, promoted, rejected, cancelled, link; and
+    imported, sent: the organizers mail the link, after an import or from the list) to
+    ``registration``, with the personal link of ``token``. ``dedupe_key``: work that may run
+    twice writes this mail once (core.mail)."""
     event = registration.event
     locale = registration.locale or "zh"
     with force_locale(locale):
@@ -36,7 +38,7 @@ def send(registration, kind: str, token: str) -> None:
         lines.append(absolute_url("registration.calendar", token=token))
         body = "\n".join([_("Dear %(name)s,", name=registration.name), "", *lines, "", event.name])
         send_mail(registration.email, f"[{event.name}] {subject}", body, event=event, secrets=[token],
-                  attachments=[Attachment("event.ics", "text/calendar; charset=utf-8; method=PUBLISH",
+                  dedupe_key=dedupe_key, attachments=[Attachment("event.ics", "text/calendar; charset=utf-8; method=PUBLISH",
                                           calendar(registration))])
 
 
@@ -74,7 +76,19 @@ def _what(registration, kind):
         return _("Registration not accepted"), [_("We are sorry: the organizers could not accept your registration.")]
     if kind == "cancelled":
         return _("Registration cancelled"), [_("Your registration has been cancelled.")]
+    if kind in ("imported", "sent"):
+        first = (_("The organizers have registered you for this event.") if kind == "imported" else
+                 _("The organizers send you your personal link for this event. The links you had before still work."))
+        return _("Your personal link"), [first, _status_line(status)]
     return _("Your personal link"), [_("Here is your personal link, as you asked. The links you had before still work.")]
+
+
+def _status_line(status):
+    if status == STATUS_APPROVED:
+        return _("Your registration is confirmed.")
+    if status == STATUS_PENDING:
+        return _("Your registration awaits the organizers' review; they will write to you.")
+    return _("The event is full; you are on the waitlist. We will write to you as soon as a place is free.")
 
 
 def calendar(registration) -> bytes:

@@ -69,6 +69,9 @@ class Registration(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: web, import or organizer
     source: Mapped[str] = mapped_column(String(16), default="web")
+    #: the upload (``ImportBatch``) that brought this person in, for an imported registration (no
+    #: foreign key: an upload and its registrations go with their event)
+    import_batch_id: Mapped[int | None] = mapped_column(Integer)
     #: the language the registrant used; later mails are written in it
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)

@@ -215,6 +215,35 @@ def _has_room(event, category, total, per_category) -> bool:
     return True
 
 
+#: where a registration comes from when it waits for an organizer's approval (on an event that
+#: requires it): the public form and the CSV import. An organizer's own entry is their approval.
+NEEDS_APPROVAL = ("web", "import")
+
+
+def status_with_a_place(event, source) -> str:
+    """The status of a registration from ``source`` that gets a place: awaiting review when the
+    event requires approval of such registrations, else confirmed."""
+    return STATUS_PENDING if (event.requires_approval and source in NEEDS_APPROVAL) else STATUS_APPROVED
+
+
+def arrival_statuses(event, categories, *, source) -> list[str]:
+    """The statuses that new registrations of ``categories`` (in this order) get from ``source``,
+    taking places while there is room, as one sign-up after another would: confirmed or awaiting
+    review while the event and the category have room, waitlisted after. Read from the counters;
+    call it under the event's lock when the answer decides anything (a forecast otherwise)."""
+    total, per_category = places_taken(event)
+    with_place = status_with_a_place(event, source)
+    statuses = []
+    for category in categories:
+        if _has_room(event, category, total, per_category):
+            total += 1
+            per_category[category] = per_category.get(category, 0) + 1
+            statuses.append(with_place)
+        else:
+            statuses.append(STATUS_WAITLISTED)
+    return statuses
+
+
 def waitlist_position(registration) -> int | None:
     """Where a waitlisted person stands: 1 + the waitlisted people before them (by registration
     order, as the waitlist moves) who compete for the same place: those of the same category,
@@ -311,7 +340,7 @@ def register(event, data: RegistrationData, *, actor=None, source="web", locale=
     if organisation is None:
         organisation = organisations.find_or_create(data.organisation, data.org_type)
     if has_room_for(event, data.category, capacity=capacity, held=held, rules=rules):
-        status = STATUS_PENDING if (event.requires_approval and source == "web") else STATUS_APPROVED
+        status = status_with_a_place(event, source)
     else:
         status = STATUS_WAITLISTED
     token, token_hash = new_token()
@@ -458,7 +487,7 @@ def promote_waitlist(event, *, actor=None) -> list[Registration]:
             break
         if not _has_room(event, registration.category, total, per_category):
             continue
-        status = STATUS_PENDING if (event.requires_approval and registration.source == "web") else STATUS_APPROVED
+        status = status_with_a_place(event, registration.source)
         _set_status(registration, status, actor, "registration.promote")
         total += 1
         per_category[registration.category] = per_category.get(registration.category, 0) + 1

@@ -1,6 +1,6 @@
 """The organizer's back office for registrations: list, actions, export, import, and the door
 staff's look-up. (One registration's own page, with its badge and check-ins, is in dashboard.)"""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,7 @@ from ..core.views import can, download, event_view, of_event, perform, render_fo
 from ..events.models import CATEGORIES
 from ..extensions import db
 from ..jobs import services as jobs
-from . import csvio, queries, services
+from . import csvio, personal_links, queries, services
 from . import jobs as registration_jobs
 from .forms import FilterForm, ImportUploadForm, MessageForm
 from .models import STATUSES, ImportBatch, Registration
@@ -89,9 +89,9 @@ def import_upload(event):
     return render_form("registration/backoffice/import.html", event=event, form=form)
 
 
-def _mapping_from_request(header):
+def _mapping_from_request(event, header):
     mapping = {}
-    for target in csvio.TARGETS:
+    for target, _label in csvio.targets(event):
         value = request.form.get(f"map_{target}", "")
         if value.isdigit() and int(value) < len(header):
             mapping[target] = int(value)
@@ -106,12 +106,13 @@ def import_preview(event, batch_id):
         return render_template("registration/backoffice/import_done.html", event=event, batch=batch)
     header = csvio.header_of(batch)
     mapping = {k: int(v) for k, v in (batch.mapping or {}).items()}
+    mail_links = request.form.get("send_links") == "1"
     if request.method == "POST":
-        mapping = _mapping_from_request(header)
+        mapping = _mapping_from_request(event, header)
         if request.form.get("confirm") == "1":
             # the import is a job (one per batch while it runs); the preview below stays immediate
-            done = perform(lambda: jobs.start(event, registration_jobs.IMPORT.name,
-                                              {"batch_id": batch.id, "mapping": mapping}, actor=current_user,
+            params = {"batch_id": batch.id, "mapping": mapping, "send_links": mail_links}
+            done = perform(lambda: jobs.start(event, registration_jobs.IMPORT.name, params, actor=current_user,
                                               dedupe_key=f"import:{batch.id}"))
             if done:
                 return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
@@ -119,8 +120,49 @@ def import_preview(event, batch_id):
             perform(lambda: csvio.remember_mapping(batch, mapping))
     analysis, error = csvio.preview(event, batch, mapping)
     return render_template("registration/backoffice/import_preview.html", event=event, batch=batch,
-                           header=header, mapping=mapping, targets=csvio.TARGETS, analysis=analysis,
-                           error=error, form=ActionForm()), 400 if error else 200
+                           header=header, mapping=mapping, targets=csvio.targets(event), analysis=analysis,
+                           error=error, form=ActionForm(), send_links=mail_links,
+                           fixed=set(csvio.TARGETS)), 400 if error else 200
+
+
+@bp.route("/registrations/links", methods=["POST"])
+@event_view("registrations.message")
+def send_links(event):
+    """Personal links by mail to the rows ticked in the list (``scope=selected``) or to everyone
+    its filters (the query string) match (``scope=filtered``): a page to confirm first, then in
+    the request for a few people, as a job for more."""
+    _form, filters = _filters_from_request()
+    args = {k: v for k, v in request.args.items() if k not in ("after", "before", "last", "page")}
+    back = url_for("backoffice.index", slug=event.slug, **args)
+    scope = request.form.get("scope")
+    ids = []
+    if scope == "selected":
+        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:personal_links.MAX_SELECTED]
+        if not ids:
+            flash(_("Tick the people to send their personal links to, then press the button again."), "error")
+            return redirect(back)
+        selection = {"ids": ids}
+    elif scope == "filtered":
+        selection = {"filters": dict(filters.__dict__)}
+    else:
+        flash(_("Choose whom to send the personal links to."), "error")
+        return redirect(back)
+    count = personal_links.count(event, **selection)
+    if request.form.get("confirm") != "1":
+        return render_template("registration/backoffice/send_links.html", event=event, count=count, scope=scope,
+                               ids=ids, args=args, back=back, form=ActionForm(), inline=personal_links.INLINE_MAX)
+    if count == 0:
+        flash(_("Nobody to send a link to: the people chosen are cancelled or not accepted."), "error")
+        return redirect(back)
+    if count <= personal_links.INLINE_MAX:
+        perform(lambda: personal_links.send_now(event, selection, actor=current_user),
+                lambda sent: _("%(n)d personal links are in the outbox; workers deliver them.", n=sent))
+        return redirect(back)
+    done = perform(lambda: jobs.start(event, registration_jobs.SEND_LINKS.name, selection, actor=current_user,
+                                      total=count))
+    if done:
+        return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
+    return redirect(back)
 
 
 @bp.route("/registrations/message", methods=["GET", "POST"])

@@ -17,3 +17,13 @@ document.addEventListener("submit", function (event) {
     setTimeout(function () { form.dataset.sent = ""; }, 8000);
   }
 });
+
+// a checkbox that ticks every box of its list: data-select-all="<name of the boxes>", same form
+document.addEventListener("change", function (event) {
+  var all = event.target;
+  if (!all.matches || !all.matches("input[data-select-all]")) return;
+  var form = all.getAttribute("form");
+  var selector = 'input[type="checkbox"][name="' + all.getAttribute("data-select-all") + '"]' +
+    (form ? '[form="' + form + '"]' : "");
+  document.querySelectorAll(selector).forEach(function (box) { box.checked = all.checked; });
+});

@@ -59,8 +59,12 @@ def test_rejected_rows_are_reported_with_line_and_reason(event, organizer):
     batch = upload(event, organizer, content.encode())
     analysis = csvio.analyse(event, batch, batch.mapping)
     lines = {line: reason for line, reason in analysis.rejected}
-    assert sorted(lines) == [3, 4, 5, 6]
-    assert "line 2" in lines[5] or "第 2 行" in lines[5] or "2" in lines[5]
+    assert sorted(lines) == [3, 4, 6]
+    assert "12345" in lines[3] and "火星人" in lines[6]
+    # a person repeated in the file is a duplicate, not a rejected row, and names the first line
+    assert [line for line, _ in analysis.repeated] == [5]
+    assert "2" in analysis.repeated[0][1] and analysis.duplicates == 1
+    assert [line for line, _ in analysis.not_imported()] == [3, 4, 5, 6]
     assert [line for line, _ in analysis.valid] == [2]
 
 
