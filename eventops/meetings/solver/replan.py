@@ -17,6 +17,8 @@ is no longer scheduled).
 4. With ``highspy`` and time left: the integer programme with objective ``weight x BIG + kept``
    (a bonus for each current meeting left in its slot), warm-started from that plan; taken only
    when its key is better after brokers are given back to the meetings that kept their slot.
+   HiGHS seldom settles the second term in the time given, so then each moved meeting tries to
+   go back where it was, moving what is in its way (kept when the key grows), and step 3 again.
 5. Tables: fixed meetings keep theirs, current meetings left in their slot keep theirs, the others
    take the free ones.
 
@@ -52,9 +54,11 @@ def replan(instance: Instance | dict | str, current: list[dict], time_limit: flo
     heuristic.fill(plan)
     state.search(min(deadline, started + 0.5 * time_limit), seed)
     if method != "heuristic" and mip.available() and time.monotonic() < deadline - 0.3:
-        state.exact(deadline, seed)
+        state.exact(min(deadline, started + 0.75 * time_limit), seed)
+    state.go_back(deadline)
     if time.monotonic() < deadline - 0.2:
         state.search(deadline, seed + 1)
+        state.go_back(deadline)
     state.give_brokers_back()
     schedule = state.schedule()
     schedule["baseline"] = baseline
@@ -78,21 +82,23 @@ class _State:
             rid = entry.get("request") if isinstance(entry, dict) else None
             if not isinstance(rid, str) or rid in self.entries:
                 continue
-            self.entries[rid] = entry
             r = inst.request_index.get(rid)
-            if r is None or plan.fixed[r]:
+            if r is not None and plan.fixed[r]:
+                continue  # a fixed meeting is where ``fixed`` says, whatever ``current`` says
+            self.entries[rid] = entry
+            if r is None:
                 continue
             s = inst.slot_index.get(entry.get("slot"))
             t = inst.table_index.get(entry.get("table"))
             bid = entry.get("broker")
             k = NONE if bid is None else inst.broker_index.get(bid, -2)
             self.target[r] = None
-            if s is not None and t is not None and k != -2 and (s, t) not in taken:
+            if s is not None:
                 resolved.append((r, s, t, k))
         # keep what still fits, heaviest first
         resolved.sort(key=lambda x: (-plan.weight[x[0]], x[0]))
         for r, s, t, k in resolved:
-            if (s, t) in taken or not self._fits_at(r, s, k):
+            if t is None or k == -2 or (s, t) in taken or not self._fits_at(r, s, k):
                 continue
             plan.place(r, s, k)
             taken.add((s, t))
@@ -102,7 +108,7 @@ class _State:
         self.home = {}
         for r, s, _t, k in resolved:
             if self.target[r] is None:
-                self.home[r] = (s, k)
+                self.home[r] = (s, NONE if k == -2 else k)
         self.moved = 0  # current meetings not at their target (kept up to date by _moved_now)
         self.weight_big = len(self.target) + 1
 
@@ -268,6 +274,45 @@ class _State:
             return True
         plan.rollback()
         return False
+
+    def go_back(self, deadline: float, max_passes: int = 3):
+        """Each moved current meeting tries to go back where it was, moving what is in its way
+        elsewhere (kept when the key grows: no weight lost and fewer moved)."""
+        plan = self.plan
+        for _ in range(max_passes):
+            improved = False
+            for r, want in sorted(self.target.items(), key=lambda rw: (-plan.weight[rw[0]], rw[0])):
+                if time.monotonic() > deadline:
+                    return
+                if want is None or (plan.slot_of[r], plan.broker_of[r]) == want:
+                    continue
+                s, k = want
+                before = self.key()
+                plan.begin()
+                if plan.slot_of[r] != NONE:
+                    plan.remove(r)
+                out = heuristic._ejection_set(plan, r, s)
+                if out is None:
+                    plan.rollback()
+                    continue
+                for q in out:
+                    plan.remove(q)
+                if self._fits_at(r, s, k):
+                    plan.place(r, s, k)
+                elif (b := plan.fits(r, s)) is not None:
+                    plan.place(r, s, b)
+                else:
+                    plan.rollback()
+                    continue
+                for q in sorted(out, key=lambda q: (-plan.weight[q], len(plan.options[q]), q)):
+                    self._insert_home_first(q, heuristic._slot_order(plan, q))
+                if self.key() > before:
+                    plan.commit()
+                    improved = True
+                else:
+                    plan.rollback()
+            if not improved:
+                return
 
     def exact(self, deadline: float, seed: int):
         """The integer programme, weight x BIG + (current meetings left in their slot), warm-started
