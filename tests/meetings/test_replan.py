@@ -1,0 +1,109 @@
+"""Re-plan the rest of the day from the zone: the organizer's button runs a job that keeps held,
+started and present people's announced meetings, moves as few others as it can for the best
+weight, writes the draft, reports and audits what changed; announcing then mails the changed."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from eventops.core.models import AuditEntry
+from eventops.extensions import db
+from eventops.jobs.models import Job
+from eventops.meetings import placing, publishing, scheduling, zone
+from eventops.meetings.models import Meeting
+
+from ..factories import door_staff, login
+from .test_day import _check_in, clock, day_zone  # noqa: F401 (fixtures)
+from .test_drafts import sent  # noqa: F401 (fixture)
+
+
+def _afternoon(day_zone, organizer):
+    """Besides the two announced 09:25 meetings: two announced at 10:40 (郑小飞–黄艺凤 at T001,
+    张忠德–刘宏 at T002) and one in the draft at 10:15 (周文浩–郑小飞 at T001). 张忠德 is not checked in."""
+    event, p, slots, tables = day_zone["event"], day_zone["people"], day_zone["slots"], day_zone["tables"]
+    later = placing.place(event, zone.ask(event, p[0], p[3], actor=organizer), slots[3], tables[0], actor=organizer)
+    absent = placing.place(event, zone.ask(event, p[1], p[2], actor=organizer), slots[3], tables[1], actor=organizer)
+    publishing.announce(event, actor=organizer)
+    draft = placing.place(event, zone.ask(event, p[4], p[0], actor=organizer), slots[2], tables[0], actor=organizer)
+    _check_in(event, [p[0], p[2], p[3], p[4]], organizer)
+    db.session.commit()
+    return later, absent, draft
+
+
+def test_the_button_moves_one_meeting_to_add_a_heavier_one_and_announcing_mails_the_changed(
+        day_zone, organizer, client, clock, sent):  # noqa: F811
+    event, p, slots, tables = day_zone["event"], day_zone["people"], day_zone["slots"], day_zone["tables"]
+    later, absent, draft = _afternoon(day_zone, organizer)
+    clock(slots[1].starts_at + timedelta(minutes=5))
+    login(client, organizer)
+    assert "replan-button" in client.get(f"/manage/{event.slug}/meetings/").get_data(as_text=True)
+    response = client.post(f"/manage/{event.slug}/meetings/replan")
+    job = db.session.scalar(select(Job).where(Job.kind == "meetings.replan"))
+    assert response.headers["Location"].endswith(f"/jobs/{job.id}")
+    assert job.state == "done", job.error
+    # 周文浩–刘宏 (weight 2, standby) fits at 10:40 only if 张忠德–刘宏 (张忠德 absent: not fixed)
+    # moves to 10:15; nothing else moves: not the started ones, not 郑小飞–黄艺凤 (both here)
+    assert (job.result["moved"], job.result["added"], job.result["dropped"]) == (1, 1, 0)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1" in page and "/meetings/?changes=1#changes" in page
+    db.session.expire_all()
+    assert (absent.slot_id, absent.change) == (slots[2].id, "moved")
+    assert (later.slot_id, later.table_id, later.change) == (slots[3].id, tables[0].id, None)
+    assert (draft.slot_id, draft.table_id, draft.status) == (slots[2].id, tables[0].id, "scheduled")
+    strong = db.session.scalar(select(Meeting).where(Meeting.request_id == day_zone["strong"].id))
+    assert (strong.slot_id, strong.change) == (slots[3].id, "new")
+    for first in (day_zone["first"], day_zone["second"]):
+        assert first.change is None and first.slot_id == slots[1].id
+    log = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "meetings.replan"))
+    assert log.details["moved"] == 1 and log.details["added"] == 1 and log.details["present"] == 4
+    sent.clear()
+    told = publishing.announce(event, actor=organizer)
+    db.session.commit()
+    # the moved meeting's two people and the new one's (周文浩's draft meeting is new too)
+    assert {p[1].id, p[2].id, p[4].id} <= told and sorted(m["to"] for m in sent) == sorted(told)
+    mail = next(m for m in sent if m["to"] == p[1].id)
+    assert "10:40" in mail["body"] and "10:15" in mail["body"]  # from the old time to the new one
+
+
+def test_replanning_again_changes_nothing(day_zone, organizer, clock):
+    event, slots = day_zone["event"], day_zone["slots"]
+    _afternoon(day_zone, organizer)
+    now = slots[1].starts_at + timedelta(minutes=5)
+    clock(now)
+    first = scheduling.replan(event, actor=organizer, now=now, time_limit=2)
+    db.session.commit()
+    assert (len(first["moved"]), len(first["added"])) == (1, 1)
+    before = {m.request_id: (m.slot_id, m.table_id, m.broker_id) for m in db.session.scalars(
+        select(Meeting).where(Meeting.status == "scheduled"))}
+    again = scheduling.replan(event, actor=organizer, now=now, time_limit=2)
+    db.session.commit()
+    assert again["moved"] == again["added"] == again["dropped"] == []
+    after = {m.request_id: (m.slot_id, m.table_id, m.broker_id) for m in db.session.scalars(
+        select(Meeting).where(Meeting.status == "scheduled"))}
+    assert after == before
+
+
+def test_with_everybody_here_announced_meetings_stay_and_weight_comes_first(day_zone, organizer, clock):
+    event, p, slots = day_zone["event"], day_zone["people"], day_zone["slots"]
+    later, absent, draft = _afternoon(day_zone, organizer)
+    _check_in(event, [p[1]], organizer)
+    db.session.commit()
+    now = slots[1].starts_at + timedelta(minutes=5)
+    clock(now)
+    result = scheduling.replan(event, actor=organizer, now=now, time_limit=2)
+    db.session.commit()
+    # 张忠德–刘宏 is fixed now, so 周文浩–刘宏 (weight 2) goes where the draft 周文浩–郑小飞 (weight 1)
+    # is, at 10:15: that one has nowhere else to go (郑小飞 meets at 10:40) and comes off
+    assert result["moved"] == [] and result["dropped"] == [f"r{draft.request_id}"]
+    assert result["added"] == [f"r{day_zone['strong'].id}"] and result["objective"] == result["baseline"] + 1
+    db.session.expire_all()
+    assert (absent.slot_id, absent.change, later.change) == (slots[3].id, None, None)
+    # never announced: its row goes
+    assert db.session.scalar(select(Meeting).where(Meeting.request_id == draft.request_id)) is None
+
+
+def test_only_organizers_may_replan(day_zone, organizer, client):
+    event = day_zone["event"]
+    staff = door_staff(event, "door@example.cn")
+    login(client, staff)
+    assert client.post(f"/manage/{event.slug}/meetings/replan").status_code == 403
+    assert db.session.scalar(select(Job).where(Job.kind == "meetings.replan")) is None
