@@ -293,7 +293,7 @@ def replan_case(n: int, seed: int) -> dict:
         for who in (r["from"], r["to"], m["broker"]):
             kept_slots[who].add(m["slot"])
     inst = json.loads(json.dumps(data))
-    inst["fixed"] = fixed
+    inst["fixed"] = list(fixed)
     for who in inst["participants"] + inst["brokers"]:
         allowed = who.get("available") or slots
         later = [] if who["id"] in leaving or who["id"] == gone_broker else open_slots
@@ -322,15 +322,14 @@ def replan_case(n: int, seed: int) -> dict:
     scratch_moved = sum(1 for m in current if where.get(m["request"]) != (m["slot"], m["table"], m["broker"]))
     lost = sum(1 for m in current if m["broker"] == gone_broker
                or {requests[m["request"]]["from"], requests[m["request"]]["to"]} & leaving)
-    row = {"n": n, "seed": seed, "slot": k + 1, "lost": lost, "slots": len(slots), "fixed": len(inst["fixed"]),
-           "current": len(current),
-           "seconds": seconds, "moved": len(result["moved"]), "dropped": len(result["dropped"]),
+    row = {"n": n, "seed": seed, "slot": k + 1, "lost": lost, "slots": len(slots), "fixed": len(fixed),
+           "current": len(current), "seconds": seconds, "moved": len(result["moved"]), "dropped": len(result["dropped"]),
            "added": len(result["added"]), "objective": result["objective"], "baseline": result["baseline"],
            "scratch": scratch["objective"], "scratch_moved": scratch_moved,
            "check": len(check(loaded, result)) + len(check(loaded, scratch))}
     print(f"== re-plan at {n} requests (seed {seed}), from slot {k + 1} of {len(slots)}: {len(fixed)} fixed, "
-          f"{len(current)} current; {row['moved']} moved, {row['dropped']} taken off ({lost} had someone leave), {row['added']} added in "
-          f"{seconds:.2f} s; weight {row['objective']} (keeping: {row['baseline']}, from scratch: {row['scratch']} "
+          f"{len(current)} current; {row['moved']} moved, {row['dropped']} taken off ({lost} had someone leave), "
+          f"{row['added']} added in {seconds:.2f} s; weight {row['objective']} (keeping: {row['baseline']}, from scratch: {row['scratch']} "
           f"moving {scratch_moved}); checker: {row['check']} problem(s)", flush=True)
     return row
 
@@ -340,12 +339,15 @@ def replan_report(rows: list[dict]) -> list[str]:
              f"`replan` with a {REPLAN_LIMIT:.0f} s limit on the day at the slot shown (see the module docstring "
              "for the disruptions). \"Keeping\" is the weight of the current meetings that still fit where they "
              "are; \"from scratch\" is `solve` on the same instance ignoring where meetings are now, and how many "
-             "of them it would move.", ""]
+             "of them it would move. \"Fixed\" counts started meetings and present people's announced ones; the "
+             "weights also count one placeholder meeting (weight 1) that holds the withdrawn table in each slot "
+             "from now.", ""]
     lines += md_table(
-        ["requests", "seed", "from slot", "fixed", "current", "time", "moved", "taken off (someone left)", "added", "weight",
-         "keeping", "from scratch (moved)", "checker"],
+        ["requests", "seed", "from slot", "fixed", "current", "time", "moved", "taken off (someone left)", "added",
+         "weight", "keeping", "from scratch (moved)", "checker"],
         [[f"{r['n']:,}", r["seed"], f"{r['slot']} of {r['slots']}", r["fixed"], r["current"], f"{r['seconds']:.2f} s",
-          r["moved"], f"{r['dropped']} ({r['lost']})", r["added"], r["objective"], r["baseline"], f"{r['scratch']} ({r['scratch_moved']})",
+          r["moved"], f"{r['dropped']} ({r['lost']})", r["added"], r["objective"], r["baseline"],
+          f"{r['scratch']} ({r['scratch_moved']})",
           "ok" if r["check"] == 0 else f"{r['check']} problems"] for r in rows],
         ["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"])
     return lines

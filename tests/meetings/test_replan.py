@@ -118,8 +118,8 @@ def test_a_replan_that_overruns_keeps_the_current_meetings_and_adds_around_them(
     """A child that never returns is killed at the deadline; the quick plan made beside it keeps the
     current meetings that still fit and adds what fits around them."""
     monkeypatch.setattr(bounded, "CHILD", [sys.executable, "-c", "import time; time.sleep(3600)"])
-    slot = [{"id": f"s{i}", "start": f"2030-05-24T{9 + i:02d}:00:00+08:00", "end": f"2030-05-24T{9 + i:02d}:20:00+08:00"}
-            for i in (1, 2)]
+    slot = [{"id": f"s{i}", "start": f"2030-05-24T{9 + i:02d}:00:00+08:00",
+             "end": f"2030-05-24T{9 + i:02d}:20:00+08:00"} for i in (1, 2)]
     instance = {"slots": slot, "tables": [{"id": "t1"}], "brokers": [], "fixed": [],
                 "participants": [{"id": p} for p in ("a", "b", "c")],
                 "requests": [{"id": "r1", "from": "a", "to": "b", "weight": 1},

@@ -51,8 +51,8 @@ def test_fixed_meetings_are_kept_and_never_counted(method):
     data["fixed"] = [dict(m) for m in meetings[: len(meetings) // 3]]
     current = [dict(m) for m in meetings[len(meetings) // 3:]]
     # the current plan also names a fixed request, somewhere else: the fixed place wins
-    other = dict(data["fixed"][0], table=data["tables"][-1]["id"] if data["fixed"][0]["table"] != data["tables"][-1]["id"]
-                 else data["tables"][0]["id"])
+    first, last = data["fixed"][0], data["tables"][-1]["id"]
+    other = dict(first, table=last if first["table"] != last else data["tables"][0]["id"])
     inst, result = replanned(data, current + [other], method=method)
     placed = where(result)
     for f in data["fixed"]:
