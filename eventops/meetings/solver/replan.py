@@ -66,15 +66,35 @@ def replan(instance: Instance | dict | str, current: list[dict], time_limit: flo
     return schedule
 
 
+class _TrackedPlan(Plan):
+    """A plan that counts the current meetings at their place (``target``) as they come and go, so
+    that the number moved is known at every step of the search (and of its rollbacks)."""
+
+    def __init__(self, inst: Instance):
+        self.target: dict[int, tuple[int, int] | None] = {}
+        self.at_target = 0
+        super().__init__(inst)
+
+    def place(self, r: int, s: int, b: int):
+        super().place(r, s, b)
+        if self.target.get(r) == (s, b):
+            self.at_target += 1
+
+    def remove(self, r: int):
+        if self.target.get(r) == (self.slot_of[r], self.broker_of[r]):
+            self.at_target -= 1
+        super().remove(r)
+
+
 class _State:
     """The plan, where each request of ``current`` is now, and the number of them moved."""
 
     def __init__(self, inst: Instance, current: list[dict]):
         self.inst = inst
-        plan = self.plan = Plan(inst)
+        plan = self.plan = _TrackedPlan(inst)
         self.entries: dict[str, dict] = {}  # request id -> its current entry (the first one given)
         # r -> (slot, broker) where it is now and may stay; None when it cannot stay there
-        self.target: dict[int, tuple[int, int] | None] = {}
+        self.target = plan.target
         self.table: dict[int, int] = {}  # r -> its current table (when its place is kept)
         taken = {(f.slot, f.table) for f in inst.fixed}
         resolved = []
@@ -100,16 +120,15 @@ class _State:
         for r, s, t, k in resolved:
             if t is None or k == -2 or (s, t) in taken or not self._fits_at(r, s, k):
                 continue
+            self.target[r] = (s, k)
             plan.place(r, s, k)
             taken.add((s, t))
-            self.target[r] = (s, k)
             self.table[r] = t
         # the slot a displaced meeting was in, to try first
         self.home = {}
         for r, s, _t, k in resolved:
             if self.target[r] is None:
                 self.home[r] = (s, NONE if k == -2 else k)
-        self.moved = 0  # current meetings not at their target (kept up to date by _moved_now)
         self.weight_big = len(self.target) + 1
 
     # -- questions --------------------------------------------------------------------------
@@ -128,12 +147,8 @@ class _State:
                 and plan.bcount[k] < plan.bcap[k])
 
     def moved_count(self) -> int:
-        plan = self.plan
-        n = 0
-        for r, want in self.target.items():
-            if want is None or (plan.slot_of[r], plan.broker_of[r]) != want:
-                n += 1
-        return n
+        """Current meetings not where they are now (slot and broker; tables come at the end)."""
+        return len(self.target) - self.plan.at_target
 
     def key(self) -> tuple[int, int]:
         return self.plan.objective, -self.moved_count()
