@@ -4,13 +4,15 @@ weight, writes the draft, reports and audits what changed; announcing then mails
 import sys
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from eventops.core.models import AuditEntry
 from eventops.extensions import db
 from eventops.jobs.models import Job
-from eventops.meetings import bounded, placing, publishing, scheduling, zone
+from eventops.meetings import bounded, day, placing, publishing, scheduling, zone
 from eventops.meetings.models import Meeting
+from eventops.meetings.solver import replan
 
 from ..factories import door_staff, login
 from .test_day import _check_in, clock, day_zone  # noqa: F401 (fixtures)
@@ -104,6 +106,25 @@ def test_with_everybody_here_announced_meetings_stay_and_weight_comes_first(day_
     assert (absent.slot_id, absent.change, later.change) == (slots[3].id, None, None)
     # never announced: its row goes
     assert db.session.scalar(select(Meeting).where(Meeting.request_id == draft_request)) is None
+
+
+def test_a_mark_made_while_the_solver_works_stops_the_replan(day_zone, organizer, clock):
+    event, slots = day_zone["event"], day_zone["slots"]
+    later, absent, draft = _afternoon(day_zone, organizer)
+    now = slots[1].starts_at + timedelta(minutes=5)
+    clock(now)
+    first = day_zone["first"]
+
+    def solver(instance, current, time_limit):
+        schedule = replan(instance, current, time_limit)
+        day.mark(first, "held", actor=organizer, now=now)  # a host on the board, meanwhile
+        return schedule
+    with pytest.raises(zone.ZoneError) as changed:
+        scheduling.replan(event, actor=organizer, now=now, time_limit=1, solver=solver)
+    assert changed.value.code == "changed"
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Meeting, absent.id).slot_id == slots[3].id  # nothing written
 
 
 def test_only_organizers_may_replan(day_zone, organizer, client):
