@@ -149,3 +149,17 @@ def test_a_replan_that_overruns_keeps_the_current_meetings_and_adds_around_them(
     schedule = bounded.replan_within(instance, current, 0.5, grace=0.3)
     assert schedule["overran"] is True and schedule["moved"] == [] and schedule["added"] == ["r2"]
     assert {m["request"]: m["slot"] for m in schedule["meetings"]} == {"r1": "s2", "r2": "s1"}
+
+
+def test_a_zone_with_nothing_placed_yet_is_planned_from_now(zone_event, organizer, clock):
+    event, p = zone_event["event"], zone_event["people"]
+    slots = zone.slots_of(event)
+    zone.ask(event, p[0], p[1], actor=organizer)
+    db.session.commit()
+    now = slots[1].starts_at + timedelta(minutes=1)
+    clock(now)
+    result = scheduling.replan(event, actor=organizer, now=now, time_limit=1)
+    db.session.commit()
+    assert result["moved"] == result["dropped"] == [] and len(result["added"]) == 1
+    meeting = db.session.scalar(select(Meeting))
+    assert meeting.slot.starts_at > now  # not in a slot that has started
