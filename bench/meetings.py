@@ -1,7 +1,7 @@
 """Benchmark of the meeting scheduler (eventops/meetings) against HiGHS's proven optimum or bound.
 
     .venv/bin/python bench/meetings.py [--sizes 400,1200,2000,5000] [--seeds 1,2] [--ref-limit 120]
-                                       [--no-write] [--dump DIR] [--quick]
+                                       [--replan-sizes 2000] [--replan-only] [--no-write] [--dump DIR] [--quick]
 
 For each size and seed an instance that resembles a partnering event is generated (a few very popular
 hospitals draw most requests, Zipf-like; 40-60 % of meetings need a broker with the topic's
@@ -14,6 +14,14 @@ weight 3, the others weight 1-2; about 1 % already fixed). Then:
   here independently of the solver's model and given to HiGHS with ``--ref-limit`` seconds. Its
   optimum when proven, else its proven bound; the LP relaxation's bound is reported beside it;
 - every schedule goes through the checker.
+
+Re-plan the rest of the day (``replan``, 5 s), at ``--replan-sizes``: the day is solved, announced,
+and at 35 % of the day (the start of the 8th slot of 20 at 2,000 requests) meetings that started
+stay, and so do announced ones whose two people are present (85 % of the people are); then one
+table is withdrawn, 3 % of the people leave for the day, one broker leaves and 2 % more requests
+arrive. Reported: the time, meetings moved, taken off and added, the weight against keeping the
+current meetings where they still fit and against solving the rest of the day from scratch (which
+would move far more), and the checker.
 
 Writes bench/results/meetings.md (unless --no-write) and prints the table.
 """
@@ -31,7 +39,8 @@ from pathlib import Path
 import harness
 from harness import ROOT, md_table
 
-from eventops.meetings.solver import Plan, check, first_fit_schedule, load_instance, solve_detailed  # noqa: E402
+from eventops.meetings.solver import (Plan, check, first_fit_schedule, load_instance, replan,  # noqa: E402
+                                      solve_detailed)
 
 TOPICS = ["oncology", "cardiology", "digital-health", "devices", "diagnostics", "rare-disease", "tcm",
           "stem-cells", "gene-therapy", "nuclear-medicine", "paediatrics", "imaging"]
@@ -247,6 +256,103 @@ def reference(inst, time_limit: float, lp_time_limit: float = 400.0) -> dict:
     return out
 
 
+# -- re-plan the rest of the day ----------------------------------------------------------------
+
+REPLAN_LIMIT = 5.0
+
+
+def replan_case(n: int, seed: int) -> dict:
+    """The morning's plan, then the day at slot ``k``: what the zone's ``replan_instance`` hands the
+    solver (started and present people's announced meetings fixed, the others current, only slots
+    from now open), with a withdrawn table, people and a broker gone and new requests."""
+    rng = random.Random(seed * 7919 + n)
+    data = generate(n, seed)
+    limit = shape_for(n)[3]
+    morning = solve_detailed(load_instance(data), limit).schedule
+    slots = [x["id"] for x in data["slots"]]
+    k = max(1, round(len(slots) * 0.35))
+    started, open_slots = set(slots[:k]), slots[k:]
+    requests = {r["id"]: r for r in data["requests"]}
+    people = [x["id"] for x in data["participants"]]
+    present = set(rng.sample(people, round(0.85 * len(people))))
+    fixed, current = [], []
+    for m in morning["meetings"]:
+        r = requests[m["request"]]
+        if m["slot"] in started or {r["from"], r["to"]} <= present:
+            fixed.append(m)
+        else:
+            current.append(m)
+    # disruptions: a table withdrawn for the rest of the day, people and a broker leaving, new requests
+    gone_table = data["tables"][-1]["id"]
+    leaving = set(rng.sample([p for p in people if p not in present], max(1, round(0.03 * len(people)))))
+    gone_broker = rng.choice(data["brokers"])["id"]
+    fixed = [m for m in fixed if m["slot"] in started or (m["table"] != gone_table and m["broker"] != gone_broker)]
+    kept_slots = defaultdict(set)
+    for m in fixed:
+        r = requests[m["request"]]
+        for who in (r["from"], r["to"], m["broker"]):
+            kept_slots[who].add(m["slot"])
+    inst = json.loads(json.dumps(data))
+    inst["fixed"] = list(fixed)
+    for who in inst["participants"] + inst["brokers"]:
+        allowed = who.get("available") or slots
+        later = [] if who["id"] in leaving or who["id"] == gone_broker else open_slots
+        who["available"] = [s for s in slots if s in kept_slots[who["id"]] or (s in allowed and s in later)]
+    n_new, pairs = 0, {frozenset((r["from"], r["to"])) for r in inst["requests"]}
+    while n_new < max(1, n // 50):
+        a, b = rng.sample(people, 2)
+        if frozenset((a, b)) in pairs:
+            continue
+        pairs.add(frozenset((a, b)))
+        n_new += 1
+        inst["requests"].append({"id": f"rn{n_new:04d}", "from": a, "to": b, "weight": rng.choice([1, 2, 3]),
+                                 "topic": rng.choice(TOPICS), "needs_broker": rng.random() < 0.5})
+    # the withdrawn table: started meetings used it, so it stays listed, and a placeholder meeting
+    # (two placeholder people) is fixed at it in every slot from now on
+    inst["participants"] += [{"id": "x-a", "org": "x"}, {"id": "x-b", "org": "x"}]
+    for sid in open_slots:
+        inst["requests"].append({"id": f"x-{sid}", "from": "x-a", "to": "x-b", "weight": 1})
+        inst["fixed"].append({"request": f"x-{sid}", "slot": sid, "table": gone_table, "broker": None})
+    loaded = load_instance(inst)
+    t = time.perf_counter()
+    result = replan(loaded, current, REPLAN_LIMIT)
+    seconds = time.perf_counter() - t
+    scratch = solve_detailed(loaded, REPLAN_LIMIT).schedule
+    where = {m["request"]: (m["slot"], m["table"], m["broker"]) for m in scratch["meetings"]}
+    scratch_moved = sum(1 for m in current if where.get(m["request"]) != (m["slot"], m["table"], m["broker"]))
+    lost = sum(1 for m in current if m["broker"] == gone_broker
+               or {requests[m["request"]]["from"], requests[m["request"]]["to"]} & leaving)
+    row = {"n": n, "seed": seed, "slot": k + 1, "lost": lost, "slots": len(slots), "fixed": len(fixed),
+           "current": len(current), "seconds": seconds, "moved": len(result["moved"]), "dropped": len(result["dropped"]),
+           "added": len(result["added"]), "objective": result["objective"], "baseline": result["baseline"],
+           "scratch": scratch["objective"], "scratch_moved": scratch_moved,
+           "check": len(check(loaded, result)) + len(check(loaded, scratch))}
+    print(f"== re-plan at {n} requests (seed {seed}), from slot {k + 1} of {len(slots)}: {len(fixed)} fixed, "
+          f"{len(current)} current; {row['moved']} moved, {row['dropped']} taken off ({lost} had someone leave), "
+          f"{row['added']} added in {seconds:.2f} s; weight {row['objective']} (keeping: {row['baseline']}, from scratch: {row['scratch']} "
+          f"moving {scratch_moved}); checker: {row['check']} problem(s)", flush=True)
+    return row
+
+
+def replan_report(rows: list[dict]) -> list[str]:
+    lines = ["", "## Re-plan the rest of the day", "",
+             f"`replan` with a {REPLAN_LIMIT:.0f} s limit on the day at the slot shown (see the module docstring "
+             "for the disruptions). \"Keeping\" is the weight of the current meetings that still fit where they "
+             "are; \"from scratch\" is `solve` on the same instance ignoring where meetings are now, and how many "
+             "of them it would move. \"Fixed\" counts started meetings and present people's announced ones; the "
+             "weights also count one placeholder meeting (weight 1) that holds the withdrawn table in each slot "
+             "from now.", ""]
+    lines += md_table(
+        ["requests", "seed", "from slot", "fixed", "current", "time", "moved", "taken off (someone left)", "added",
+         "weight", "keeping", "from scratch (moved)", "checker"],
+        [[f"{r['n']:,}", r["seed"], f"{r['slot']} of {r['slots']}", r["fixed"], r["current"], f"{r['seconds']:.2f} s",
+          r["moved"], f"{r['dropped']} ({r['lost']})", r["added"], r["objective"], r["baseline"],
+          f"{r['scratch']} ({r['scratch_moved']})",
+          "ok" if r["check"] == 0 else f"{r['check']} problems"] for r in rows],
+        ["---:", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"])
+    return lines
+
+
 # -- the run --------------------------------------------------------------------------------------
 
 def run_size(n: int, seed: int, ref_limit: float) -> dict:
@@ -376,11 +482,15 @@ def main(argv=None):
     parser.add_argument("--ref-limit", type=float, default=120.0, help="seconds for the reference MIP")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results alone")
     parser.add_argument("--dump", metavar="DIR", help="also write each generated instance as JSON there")
+    parser.add_argument("--replan-sizes", default="2000", help="comma-separated request counts for the re-plan case")
+    parser.add_argument("--replan-only", action="store_true", help="only the re-plan case")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 400 requests, seed 1, 20 s for the reference; implies --no-write")
+                        help="smoke run: 400 requests, seed 1, 20 s for the reference, re-plan at 400; implies "
+                             "--no-write")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.seeds, args.ref_limit, args.no_write = "400", "1", 20.0, True
+        args.replan_sizes = "400"
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     if args.dump:
@@ -390,8 +500,15 @@ def main(argv=None):
                 Path(args.dump, f"meetings-{n}-{seed}.json").write_text(json.dumps(generate(n, seed), indent=1),
                                                                        encoding="utf-8")
     started, info = time.perf_counter(), harness.machine()
-    rows = [run_size(n, seed, args.ref_limit) for n in sizes for seed in seeds]
-    text = report(rows, info, harness.command_line("meetings.py", argv), args.ref_limit)
+    rows = [] if args.replan_only else [run_size(n, seed, args.ref_limit) for n in sizes for seed in seeds]
+    replans = [replan_case(n, seed) for n in [int(x) for x in args.replan_sizes.split(",") if x.strip()]
+               for seed in seeds]
+    if rows:
+        text = report(rows, info, harness.command_line("meetings.py", argv), args.ref_limit)
+    else:
+        text = "\n".join(["# Meeting scheduler benchmark (re-plan only)", "",
+                          *harness.machine_lines(info, f"Command: `{harness.command_line('meetings.py', argv)}`"), ""])
+    text += "\n".join(replan_report(replans)) + "\n"
     text += f"\nWhole run: {time.perf_counter() - started:.0f} s.\n"
     print()
     print(text)

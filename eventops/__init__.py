@@ -105,7 +105,7 @@ def _connect_domains(app):
                         can=permissions.can)
     capacity_changed.connect(registrations.on_capacity_changed)
     jobs.init_app(app, [badge_jobs.PRINT, registration_jobs.IMPORT, registration_jobs.MESSAGE, registration_jobs.SEND_LINKS,
-                        meeting_jobs.SCHEDULE, ledger_jobs.PRESS])
+                        meeting_jobs.SCHEDULE, meeting_jobs.REPLAN, ledger_jobs.PRESS])
 
 
 def _select_locale():

@@ -159,6 +159,7 @@ EXPECTED = {
     "POST /manage/<slug>/meetings/place": needs(ORGANIZER, 400),
     "POST /manage/<slug>/meetings/requests": needs(ORGANIZER, 400),
     "POST /manage/<slug>/meetings/schedule": needs(ORGANIZER, 302),
+    "POST /manage/<slug>/meetings/replan": needs(ORGANIZER, 302),
     "POST /manage/<slug>/meetings/sessions": needs(ORGANIZER, 302),
     # the attendee's personal link
     "GET /r/<token>": personal(200),

@@ -39,6 +39,7 @@ ACTIONS = {
     "meetings.slots": _l("Meeting slots added"), "meetings.tables": _l("Negotiation tables added"),
     "meetings.broker": _l("Broker saved"), "meetings.request": _l("Meeting request added"),
     "meetings.prioritise": _l("Meeting request priority changed"), "meetings.schedule": _l("Meetings scheduled"),
+    "meetings.replan": _l("Rest of the day re-planned"),
     "meetings.place": _l("Meeting placed"), "meetings.move": _l("Meeting moved"),
     "meetings.cancel": _l("Meeting cancelled"), "meetings.announce": _l("Meeting changes announced"),
     "meetings.undo": _l("Meeting change undone"), "meetings.reopen": _l("Meeting request re-opened"),

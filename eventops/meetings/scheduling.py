@@ -7,19 +7,25 @@
 - :func:`run` solves it and writes the solver's other meetings into the draft; nobody outside the
   back office sees them until they are announced (:mod:`.publishing`). A request's meeting is
   always the same row (its calendar UID stays).
-- :func:`replan_instance` is the zone's side of re-planning the rest of the day (the solver's
-  ``replan`` is not on main yet): what stays fixed then, and where the others are now.
+- :func:`replan` is "re-plan the rest of the day" (a job: :mod:`.jobs`): :func:`replan_instance`
+  says what stays fixed then (held, started, announced to two people who are here) and where the
+  others are now; the solver's ``replan`` keeps the best weight and moves as few of them as it
+  can; the result goes into the draft, to be announced as usual (:mod:`.publishing`).
 """
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, true
 
+from ..checkin.stats import standing_for
 from ..core import audit
+from ..core.db import lock_row
 from ..core.timeutil import to_zone
 from ..extensions import db
 from ..registration.models import Registration
 from .models import Availability, Meeting, MeetingRequest, MeetingSeat
 from .placing import put
 from .solver import load_instance, solve
-from .zone import brokers_of, slots_of, tables_of
+from .solver import replan as solver_replan
+from .zone import ZoneError, brokers_of, slots_of, tables_of
 
 
 def _pairs(event):
@@ -163,8 +169,7 @@ def apply_schedule(event, schedule, fixed: set[str]) -> None:
 
 
 def replan_instance(event, *, now, present: set[int]) -> tuple[dict, list[dict]]:
-    """The zone's side of "re-plan the rest of the day" (for the solver's ``replan``, which is not
-    on main yet; no button calls this until it is). Returns the instance, whose ``fixed`` are the
+    """The zone's side of "re-plan the rest of the day" (:func:`replan`). Returns the instance, whose ``fixed`` are the
     meetings that stay: held ones, ones whose slot has started, and announced ones (as announced)
     of two people who are ``present`` (checked in); the others may move to slots that have not
     started. And where those others are now (``[{"request", "slot", "table", "broker"}]``), so that
@@ -181,3 +186,53 @@ def replan_instance(event, *, now, present: set[int]) -> tuple[dict, list[dict]]
     current = [{"request": f"r{m.request_id}", "slot": m.slot.code, "table": m.table.code,
                 "broker": f"b{m.broker_id}" if m.broker_id else None} for m in draft if not stays(m)]
     return instance, current
+
+
+def present_people(event) -> set[int]:
+    """Who of the people with a meeting in the draft is here (checked in, not annulled)."""
+    people = set()
+    for a, b in db.session.execute(select(Meeting.participant_a_id, Meeting.participant_b_id).where(
+            Meeting.event_id == event.id, Meeting.status == "scheduled")):
+        people |= {a, b}
+    return standing_for(people)
+
+
+def _zone_state(event) -> tuple:
+    """What a re-plan is made from, to see whether it changed while the solver worked."""
+    meetings = db.session.execute(select(
+        Meeting.id, Meeting.status, Meeting.slot_id, Meeting.table_id, Meeting.broker_id, Meeting.held_at,
+        Meeting.published_status, Meeting.published_slot_id, Meeting.published_table_id, Meeting.published_broker_id)
+        .where(Meeting.event_id == event.id).order_by(Meeting.id)).all()
+    requests = db.session.execute(select(MeetingRequest.id, MeetingRequest.status, MeetingRequest.weight).where(
+        MeetingRequest.event_id == event.id).order_by(MeetingRequest.id)).all()
+    return tuple(map(tuple, meetings)), tuple(map(tuple, requests))
+
+
+def replan(event, *, actor, now, present=None, time_limit=5.0, solver=None) -> dict:
+    """Re-plan the rest of the day in the draft (module docstring). ``present``: the registrations
+    here (default: checked in); ``solver`` (instance, current, time_limit) -> schedule replaces the
+    solver in this process (the job passes ``bounded.replan_within``). An invalid instance raises
+    InstanceError, and meetings changed while the solver worked raise ZoneError("changed"); either
+    way nothing changes. Returns the schedule, with ``moved``, ``dropped`` and
+    ``added`` (request ids) beside the usual keys."""
+    present = present_people(event) if present is None else set(present)
+    before = _zone_state(event)
+    instance, current = replan_instance(event, now=now, present=present)
+    load_instance(instance)  # raises InstanceError(problems) before anything changes
+    if solver is not None:
+        schedule = solver(instance, current, time_limit)
+    else:
+        schedule = solver_replan(instance, current, time_limit=time_limit)
+    # the board goes on while the solver works (a host marks a meeting held, a standby request
+    # takes a freed table): the plan is written only if nothing it was made from has changed
+    lock_row("events", event.id)
+    if _zone_state(event) != before:
+        raise ZoneError("changed", _("Meetings changed while the rest of the day was being re-planned (a mark, a move "
+                                     "or a placement): nothing was written; re-plan again."), status=409)
+    apply_schedule(event, schedule, {f["request"] for f in instance["fixed"]})
+    audit.record(actor, "meetings.replan", event=event, details={
+        "kept": len(instance["fixed"]), "moved": len(schedule.get("moved", ())),
+        "dropped": len(schedule.get("dropped", ())), "added": len(schedule.get("added", ())),
+        "placed": len(schedule["meetings"]), "objective": schedule["objective"],
+        "baseline": schedule.get("baseline"), "present": len(present)})
+    return schedule

@@ -220,6 +220,18 @@ def schedule(event):
     return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
 
 
+@bp.route("/manage/<slug>/meetings/replan", methods=["POST"])
+@event_view("event.manage")
+def replan(event):
+    """Re-plan the rest of the day (a job): held, started and announced meetings of people who are
+    here stay; the others move as little as possible. The result is a draft to announce."""
+    done = perform(lambda: jobs.start(event, meeting_jobs.REPLAN.name, {}, actor=current_user,
+                                      dedupe_key=f"schedule:{event.id}"))
+    if not done:
+        return redirect(url_for("meetings.manage", slug=event.slug))
+    return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
+
+
 @bp.route("/manage/<slug>/meetings/place", methods=["POST"])
 @event_view("event.manage")
 def place(event):

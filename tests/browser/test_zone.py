@@ -1,6 +1,7 @@
 """The negotiation zone in headless Chromium: a participant on a phone chooses whom to meet by
 typing; a table host on a phone marks meetings held and no-show and fills the freed table; the
-organizer's grid fits a 1366x768 laptop with its headers in view."""
+organizer's grid fits a 1366x768 laptop with its headers in view; the organizer re-plans the rest
+of the day from the board and announces the result."""
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from eventops.checkin import services as checkin
-from eventops.core.timeutil import freeze_now
+from eventops.core.timeutil import freeze_now, now_utc
 from eventops.events import services as events
 from eventops.extensions import db
 from eventops.meetings import placing, publishing, scheduling, zone
@@ -219,3 +220,34 @@ def test_the_grid_fits_a_laptop_with_sticky_headers_and_a_zone_filter(live_serve
         page.wait_for_selector(".flash-success")
     finally:
         context.close()
+
+
+def test_the_organizer_replans_the_rest_of_the_day_from_the_board(live_server, desktop, event, organizer, zone_day):
+    """On the board, the organizer re-plans: the job keeps the meetings that started, places the
+    standby request in a later slot, says so, and leads to the changes to announce."""
+    people = zone_day["people"]
+    page = desktop
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server}/login?next=/manage/{event.slug}/meetings/day")
+    page.get_by_label("电子邮箱").fill(organizer.email)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/meetings/day$"))
+    page.get_by_role("button", name="重排当天余下洽谈").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.wait_for_selector("#job-summary")
+    assert "0 场洽谈已调整，新增 1 场，0 场移出排期。" in page.inner_text("#job-summary")
+    screenshot(page, "zone-replan-done")
+    page.get_by_role("link", name="查看变动").click()
+    page.wait_for_url(re.compile(r"changes=1"))
+    changes = page.locator("#changes")
+    assert changes.is_visible() and people[4].name in changes.inner_text()
+    db.session.expire_all()
+    placed = db.session.scalar(select(Meeting).where(Meeting.request_id == zone_day["standby"].id))
+    assert placed.status == "scheduled" and placed.published_status is None and placed.slot.starts_at > now_utc()
+    for kept in (zone_day["held"], zone_day["empty"]):
+        assert db.session.get(Meeting, kept.id).change is None
+    page.get_by_role("button", name=re.compile("发布变动")).click()
+    page.wait_for_selector(".flash-success")
+    db.session.expire_all()
+    assert db.session.get(Meeting, placed.id).published_status == "scheduled"

@@ -87,3 +87,25 @@ def test_unwritable_output(runner, tmp_path):
     target = tmp_path / "no-such-dir" / "out.json"
     result = runner.invoke(args=["meetings", "solve", write(tmp_path / "in.json", make()), "-o", str(target)])
     assert result.exit_code == 1 and "cannot write" in result.output
+
+
+def test_replan_keeps_the_current_meetings_and_says_what_changed(runner, tmp_path):
+    data = make(slots=2, tables=1, participants=["a", "b", "c", "d"],
+                requests=[("r1", "a", "b", 1), ("r2", "c", "d", 2)])
+    current = {"meetings": [{"request": "r1", "slot": "s1", "table": "T1", "broker": None}]}
+    out = tmp_path / "out.json"
+    result = runner.invoke(args=["meetings", "replan", write(tmp_path / "in.json", data),
+                                 write(tmp_path / "current.json", current), "-o", str(out), "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "objective 3 (keeping them as they were: 1); 0 moved, 0 taken off, 1 added" in result.output
+    schedule = json.loads(out.read_text(encoding="utf-8"))
+    assert check(load_instance(data), schedule) == []
+    assert {m["request"]: m["slot"] for m in schedule["meetings"]} == {"r1": "s1", "r2": "s2"}
+
+
+def test_replan_refuses_a_current_file_that_is_not_a_list(runner, tmp_path):
+    data = make(participants=["a", "b"], requests=[("r1", "a", "b", 1)])
+    out = tmp_path / "out.json"
+    result = runner.invoke(args=["meetings", "replan", write(tmp_path / "in.json", data),
+                                 write(tmp_path / "current.json", {"slots": 3}), "-o", str(out)])
+    assert result.exit_code == 2 and "give a list of meetings" in result.output and not out.exists()
