@@ -1,16 +1,14 @@
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.db import UTCDateTime, append_only
+from ..core.db import OfEvent, UTCDateTime, append_only
 from ..core.timeutil import now_utc
 from ..extensions import db
 
-class Gate(db.Model):
+class Gate(OfEvent, db.Model):
     __tablename__ = "gates"
     __table_args__ = (UniqueConstraint("event_id", "name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -62,7 +60,7 @@ class CheckIn(db.Model):
     registration = relationship("Registration")
 
 
-class Scan(db.Model):
+class Scan(OfEvent, db.Model):
     """Every scan, failed ones too. Only ever inserted (the database refuses UPDATE and DELETE).
     The nonce makes a retried request harmless: the same nonce gets the stored answer."""
 
@@ -74,8 +72,6 @@ class Scan(db.Model):
         Index("ix_scans_registration_at", "registration_id", "at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     nonce: Mapped[str] = mapped_column(String(64))
     #: what was presented, cut to 64 printable characters
     presented: Mapped[str] = mapped_column(String(64), default="")
@@ -96,7 +92,7 @@ class Scan(db.Model):
 append_only(Scan.__table__, "scans")
 
 
-class TestScan(db.Model):
+class TestScan(OfEvent, db.Model):
     """A scan by a device in test mode: answered as a real scan would be, stored apart, admits nobody
     and counts nowhere (so that trying the door before the event leaves no trace in the numbers)."""
 
@@ -107,8 +103,6 @@ class TestScan(db.Model):
         Index("ix_test_scans_registration_id", "registration_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     nonce: Mapped[str] = mapped_column(String(64))
     presented: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(24))

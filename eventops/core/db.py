@@ -1,11 +1,20 @@
 """Column types and helpers shared by every domain's models."""
 from datetime import timezone
 
-from sqlalchemy import DDL, DateTime, event, text
+from sqlalchemy import DDL, DateTime, ForeignKey, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from ..extensions import db
+
+
+class OfEvent:
+    """The first two columns of a row that belongs to one event and goes with it: ``id`` and
+    ``event_id`` (ON DELETE CASCADE). A mixin for the models (``class Gate(OfEvent, db.Model)``)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), sort_order=-1)
 
 
 class UTCDateTime(TypeDecorator):

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.db import UTCDateTime
+from ..core.db import OfEvent, UTCDateTime
 from ..core.timeutil import now_utc
 from ..extensions import db
 
@@ -159,12 +159,10 @@ class Event(db.Model):
         return "open"
 
 
-class CategoryCapacity(db.Model):
+class CategoryCapacity(OfEvent, db.Model):
     __tablename__ = "category_capacities"
     __table_args__ = (UniqueConstraint("event_id", "category"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(32))
     capacity: Mapped[int] = mapped_column(Integer)
 

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DDL, JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.db import UTCDateTime
+from ..core.db import OfEvent, UTCDateTime
 from ..core.timeutil import now_utc
 from ..extensions import db
 
@@ -94,14 +94,12 @@ class Upload(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
 
-class Booth(db.Model):
+class Booth(OfEvent, db.Model):
     """A booth of the corridor, positioned in metres on the floor plan."""
 
     __tablename__ = "booths"
     __table_args__ = (UniqueConstraint("event_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(16))
     zone: Mapped[str] = mapped_column(String(16))
     x: Mapped[float] = mapped_column(Float)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.db import UTCDateTime
+from ..core.db import OfEvent, UTCDateTime
 from ..core.timeutil import now_utc
 from ..extensions import db
 
@@ -72,12 +72,10 @@ class MeetingRequest(db.Model):
         return CANCEL_REASONS.get(self.cancel_reason, "") if self.cancel_reason else ""
 
 
-class NegotiationTable(db.Model):
+class NegotiationTable(OfEvent, db.Model):
     __tablename__ = "negotiation_tables"
     __table_args__ = (UniqueConstraint("event_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(16))
     zone: Mapped[str] = mapped_column(String(16), default="A")
 

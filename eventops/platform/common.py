@@ -45,6 +45,16 @@ def clean_topics(values, *, field="topics") -> list[str]:
     return chosen
 
 
+def checked_topics(values, errors: dict, *, field="topics") -> list[str]:
+    """:func:`clean_topics`, its refusal written into ``errors`` rather than raised (as
+    :func:`parse_date` does), so that a form's errors come in one round."""
+    try:
+        return clean_topics(values, field=field)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+        return []
+
+
 def parse_date(value, field, *, required=False) -> tuple[date | None, dict]:
     """A date typed as YYYY-MM-DD (or given as a date); returns (date, errors)."""
     if isinstance(value, datetime):

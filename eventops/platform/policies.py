@@ -32,7 +32,7 @@ from ..exhibitors.services import fold, sniff
 from ..extensions import db
 from ..meetings.models import ProgrammeSession
 from ..organisations.models import Organisation
-from .common import clean_topics, clip, parse_date, published_event_ids, today, words
+from .common import checked_topics, clip, parse_date, published_event_ids, today, words
 from .models import DISTRICTS, LEVELS, VALIDITY, Policy, PolicyAttachment, PolicyPush, PolicySession
 
 MAX_ATTACHMENT = 10 * 1024 * 1024
@@ -91,13 +91,9 @@ def _clean(data: PolicyData) -> dict:
     errors.update(e1 | e2 | e3)
     if valid_until and (valid_from or issued_on) and valid_until < (valid_from or issued_on):
         errors["valid_until"] = _("The validity must end after it begins.")
-    try:
-        topics = clean_topics(data.topics)
-        if not topics:
-            errors["topics"] = _("Please choose at least one topic.")
-    except InvalidInput as exc:
-        errors.update(exc.errors)
-        topics = []
+    topics = checked_topics(data.topics, errors)
+    if not topics and "topics" not in errors:
+        errors["topics"] = _("Please choose at least one topic.")
     url = (data.source_url or "").strip()
     if url:
         parts = urlsplit(url)

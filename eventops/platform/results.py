@@ -32,7 +32,7 @@ from ..extensions import db
 from ..ledger.models import CONTRACT_CATEGORIES, KINDS, LedgerEntry
 from ..ledger.services import state_of
 from ..organisations.models import Organisation
-from .common import clean_topics, clip, parse_date
+from .common import checked_topics, clip, parse_date
 from .models import STAGES, TRIAL_PHASES, Achievement, ClinicalTrial
 
 
@@ -206,10 +206,7 @@ def add_achievement(event, organisation, *, title_zh, title_en="", stage, summar
                                                       Booth.code == booth_code.strip().upper()[:16]))
         if booth is None:
             errors["booth_code"] = _("No booth %(code)s in this event's corridor.", code=booth_code.strip()[:16])
-    try:
-        topics = clean_topics(topics)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
+    topics = checked_topics(topics, errors)
     if errors:
         raise InvalidInput(errors)
     item = Achievement(event_id=event.id, organisation_id=organisation.id, booth_id=getattr(booth, "id", None),
@@ -264,10 +261,7 @@ def submit_trial(organisation, *, title, phase, registration_no="", sponsor="", 
         errors["registration_no"] = _("Enter the registry number as printed, e.g. CTR20251234.")
     started, date_errors = parse_date(started_on, "started_on")
     errors.update(date_errors)
-    try:
-        topics = clean_topics(topics)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
+    topics = checked_topics(topics, errors)
     if errors:
         raise InvalidInput(errors)
     trial = ClinicalTrial(organisation_id=organisation.id, title=title, phase=phase, registration_no=number,

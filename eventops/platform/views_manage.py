@@ -46,6 +46,13 @@ def _get(model, object_id):
     return row
 
 
+def _review(review, item):
+    """An editor's decision on ``item`` (publish, or return to the author with a note)."""
+    publish = request.form.get("decision") == "publish"
+    perform(lambda: review(item, publish=publish, note=request.form.get("note", ""), actor=current_user),
+            _("Published.") if publish else _("Returned to the author."))
+
+
 def _topics(form):
     form.topics.choices = [(t, t) for t in vocabulary()]
     return form
@@ -148,10 +155,7 @@ def link_session(policy_id):
 @bp.route("/manage/trials/<int:trial_id>/review", methods=["POST"])
 @platform_view("platform.review")
 def review_trial(trial_id):
-    trial = _get(ClinicalTrial, trial_id)
-    publish = request.form.get("decision") == "publish"
-    perform(lambda: results.review_trial(trial, publish=publish, note=request.form.get("note", ""), actor=current_user),
-            _("Published.") if publish else _("Returned to the author."))
+    _review(results.review_trial, _get(ClinicalTrial, trial_id))
     return redirect(url_for("platform_manage.index"))
 
 
@@ -226,9 +230,7 @@ def edit_article(article_id):
 @platform_view("platform.review")
 def review_article(article_id):
     article = _get(Article, article_id)
-    publish = request.form.get("decision") == "publish"
-    perform(lambda: reports.review(article, publish=publish, note=request.form.get("note", ""), actor=current_user),
-            _("Published.") if publish else _("Returned to the author."))
+    _review(reports.review, article)
     return redirect(url_for("platform_manage.edit_article", article_id=article.id))
 
 

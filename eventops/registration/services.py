@@ -429,23 +429,31 @@ def cancel(registration, *, actor=None) -> list[Registration]:
     return promote_waitlist(registration.event, actor=actor)
 
 
-def approve(registration, *, actor) -> Registration:
+def _decide(registration, to, *, allowed, actor, refusal: tuple[str, str]):
+    """An organizer's decision under the event's lock: ``to`` from one of ``allowed`` statuses,
+    audited and mailed; else a RegistrationError(``refusal``)."""
     lock_row("events", registration.event_id)
     db.session.refresh(registration)
-    if registration.status != STATUS_PENDING:
-        raise RegistrationError("not_pending", _("Only registrations awaiting review can be approved."))
-    _set_status(registration, STATUS_APPROVED, actor, "registration.approve")
-    _mail(registration, "approved")
+    if registration.status not in allowed:
+        raise RegistrationError(*refusal)
+    action, mail = DECISIONS[to]
+    _set_status(registration, to, actor, action)
+    _mail(registration, mail)
+
+
+#: an organizer's decision: its audit action and its mail
+DECISIONS = {STATUS_APPROVED: ("registration.approve", "approved"), STATUS_REJECTED: ("registration.reject", "rejected")}
+
+
+def approve(registration, *, actor) -> Registration:
+    _decide(registration, STATUS_APPROVED, allowed=(STATUS_PENDING,), actor=actor,
+            refusal=("not_pending", _("Only registrations awaiting review can be approved.")))
     return registration
 
 
 def reject(registration, *, actor) -> list[Registration]:
-    lock_row("events", registration.event_id)
-    db.session.refresh(registration)
-    if registration.status not in (STATUS_PENDING, STATUS_WAITLISTED, STATUS_APPROVED):
-        raise RegistrationError("not_rejectable", _("This registration cannot be rejected in its current state."))
-    _set_status(registration, STATUS_REJECTED, actor, "registration.reject")
-    _mail(registration, "rejected")
+    _decide(registration, STATUS_REJECTED, allowed=(STATUS_PENDING, STATUS_WAITLISTED, STATUS_APPROVED), actor=actor,
+            refusal=("not_rejectable", _("This registration cannot be rejected in its current state.")))
     return promote_waitlist(registration.event, actor=actor)
 
 
