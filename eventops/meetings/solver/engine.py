@@ -200,8 +200,12 @@ def first_fit_schedule(instance: Instance | dict | str) -> dict:
 
 
 def _schedule(plan: Plan) -> dict:
+    return schedule_of(plan, assign_tables(plan))
+
+
+def schedule_of(plan: Plan, table_of: dict[int, int]) -> dict:
+    """The schedule document (spec) of the plan's meetings at the tables ``table_of`` gives them."""
     inst = plan.inst
-    table_of = assign_tables(plan)
     meetings = []
     for r in plan.placed():
         s, k = plan.slot_of[r], plan.broker_of[r]

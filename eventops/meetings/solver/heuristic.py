@@ -183,11 +183,15 @@ def fill(plan: Plan):
         plan.try_insert(r, _slot_order(plan, r))
 
 
-def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000, sample: int = 20) -> int:
+def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000, sample: int = 20, *,
+        key=None, insert=None, check_every: int = 16) -> int:
     """Ruin and recreate: free the two participants of a left-out request (all their movable
     meetings), refill from those meetings, the request and up to ``sample`` other left-out requests
-    of the two, in a shuffled weight order, and keep the result if the objective did not drop.
-    Returns the number of iterations run."""
+    of the two, in a shuffled weight order, and keep the result if ``key()`` (the objective) did not
+    drop. ``insert(r, order)`` places one request (``plan.try_insert``; re-planning tries each
+    meeting's own place first). Returns the number of iterations run."""
+    key = key or (lambda: plan.objective)
+    insert = insert or plan.try_insert
     rng = random.Random(seed)
     involving: dict[int, list[int]] = {}
     for r in range(plan.R):
@@ -197,7 +201,7 @@ def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000, sa
     it = 0
     todo: list[int] = []
     for it in range(1, max_iters + 1):
-        if it % 16 == 0 and time.monotonic() > deadline:
+        if it % check_every == 0 and time.monotonic() > deadline:
             break
         if it % 64 == 1:
             todo = [r for r in plan.unplaced() if plan.options[r]]
@@ -206,7 +210,7 @@ def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000, sa
         r = todo[rng.randrange(len(todo))]
         if plan.slot_of[r] != NONE:
             continue
-        before = plan.objective
+        before = key()
         plan.begin()
         removed = []
         for p in plan.ends[r]:
@@ -222,8 +226,8 @@ def lns(plan: Plan, deadline: float, seed: int = 0, max_iters: int = 100_000, sa
         for q in sorted(cands, key=lambda q: (-noise[q], q)):
             order = plan.options[q][:]
             rng.shuffle(order)
-            plan.try_insert(q, order)
-        if plan.objective >= before:
+            insert(q, order)
+        if key() >= before:
             plan.commit()
         else:
             plan.rollback()

@@ -27,14 +27,13 @@ The result is a schedule with, beside the usual keys, ``moved``, ``dropped`` and
 """
 from __future__ import annotations
 
-import random
 import time
 from collections import defaultdict
 
 from . import heuristic, mip
 from .instance import Instance, InstanceError, load_instance
 from .plan import NONE, Plan
-from .reasons import explain_all
+from .engine import schedule_of
 
 
 def replan(instance: Instance | dict | str, current: list[dict], time_limit: float = 5.0, *,
@@ -196,46 +195,12 @@ class _State:
                 return
 
     def _lns(self, deadline: float, seed: int, sample: int = 20):
+        """Ruin and recreate as the scheduler does, judged by (weight, -moved), each meeting tried
+        in its own place first."""
         plan = self.plan
-        rng = random.Random(seed)
-        involving: dict[int, list[int]] = defaultdict(list)
-        for r in range(plan.R):
-            if plan.options[r] and not plan.fixed[r]:
-                for p in plan.ends[r]:
-                    involving[p].append(r)
-        todo: list[int] = []
         movable = sum(1 for r in range(plan.R) if plan.options[r] and not plan.fixed[r])
-        for it in range(1, max(50, movable) + 1):
-            if it % 8 == 0 and time.monotonic() > deadline:
-                break
-            if it % 64 == 1:
-                todo = [r for r in plan.unplaced() if plan.options[r]]
-            if not todo:
-                break
-            r = todo[rng.randrange(len(todo))]
-            if plan.slot_of[r] != NONE:
-                continue
-            before = self.key()
-            plan.begin()
-            removed = []
-            for p in plan.ends[r]:
-                for q in plan.pbusy[p]:
-                    if q != NONE and not plan.fixed[q] and plan.slot_of[q] != NONE:
-                        plan.remove(q)
-                        removed.append(q)
-            others = [q for p in plan.ends[r] for q in involving.get(p, ()) if plan.slot_of[q] == NONE]
-            if len(others) > sample:
-                others = rng.sample(others, sample)
-            cands = set(others) | set(removed) | {r}
-            noise = {q: plan.weight[q] + rng.random() * 1.5 for q in cands}
-            for q in sorted(cands, key=lambda q: (-noise[q], q)):
-                order = plan.options[q][:]
-                rng.shuffle(order)
-                self._insert_home_first(q, order)
-            if self.key() >= before:
-                plan.commit()
-            else:
-                plan.rollback()
+        heuristic.lns(plan, deadline, seed, max_iters=max(50, movable), sample=sample, key=self.key,
+                      insert=self._insert_home_first, check_every=8)
 
     def _improve(self, deadline: float, max_passes: int = 4):
         plan = self.plan
@@ -399,13 +364,8 @@ class _State:
                 t = next(t for t in range(len(inst.tables)) if t not in taken[s])
             table_of[r] = t
             taken[s].add(t)
-        meetings = []
-        for r in placed:
-            s, k = plan.slot_of[r], plan.broker_of[r]
-            meetings.append({"request": inst.requests[r].id, "slot": inst.slots[s].id,
-                             "table": inst.tables[table_of[r]].id,
-                             "broker": None if k == NONE else inst.brokers[k].id})
-        meetings.sort(key=lambda m: (inst.slot_index[m["slot"]], inst.table_index[m["table"]]))
+        out = schedule_of(plan, table_of)
+        meetings = out["meetings"]
         where = {m["request"]: m for m in meetings}
         moved, dropped = [], []
         for rid, entry in self.entries.items():
@@ -417,16 +377,7 @@ class _State:
                 moved.append(rid)
         fixed = {inst.requests[f.request].id for f in inst.fixed}
         added = [m["request"] for m in meetings if m["request"] not in self.entries and m["request"] not in fixed]
-        return {
-            "meetings": meetings,
-            "unscheduled": [inst.requests[r].id for r in plan.unplaced()],
-            "objective": plan.objective,
-            "seconds": 0.0,
-            "reasons": explain_all(plan),
-            "moved": sorted(moved),
-            "dropped": sorted(dropped),
-            "added": sorted(added),
-        }
+        return {**out, "moved": sorted(moved), "dropped": sorted(dropped), "added": sorted(added)}
 
 
 def _load_checked(plan: Plan, assignment) -> bool:
