@@ -12,11 +12,10 @@ from functools import lru_cache
 import qrcode
 from reportlab.lib.colors import HexColor
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from ..config import BADGES
-from ..core.fonts import cjk_font
+from ..core import fonts
 
 LAYOUTS = BADGES / "layouts"
 CHUNK = 1000
@@ -49,17 +48,17 @@ def sheets() -> dict:
     return json.loads((LAYOUTS / "sheets.json").read_text("utf-8"))
 
 
-def _fit(text, font, size, min_size, width):
-    while size > min_size and stringWidth(text, font, size) > width:
+def _fit(text, size, min_size, width):
+    while size > min_size and fonts.width(text, size) > width:
         size -= 0.5
     return size
 
 
-def _wrap(text, font, size, width, max_lines):
+def _wrap(text, size, width, max_lines):
     """Break CJK (or any) text by characters into at most max_lines lines; ellipsis if cut."""
     lines, line = [], ""
     for ch in text:
-        if stringWidth(line + ch, font, size) > width:
+        if fonts.width(line + ch, size) > width:
             lines.append(line)
             line = ch
             if len(lines) == max_lines:
@@ -72,8 +71,9 @@ def _wrap(text, font, size, width, max_lines):
 
 
 def _draw_badge(c, badge: BadgeData, lay, x0, y0):
-    font = cjk_font()
+    """Every text through fonts.draw: each character in the first font of the chain that has it."""
     w, h = lay["width_mm"] * mm, lay["height_mm"] * mm
+    centre = x0 + w / 2
     f = lay["fields"]
     colour = HexColor(lay["colours"].get(badge.band_key, lay["colours"]["other"]))
     c.setStrokeColor(HexColor("#dddddd"))
@@ -82,35 +82,29 @@ def _draw_badge(c, badge: BadgeData, lay, x0, y0):
     c.setFillColor(colour)
     c.rect(x0, y0 + h - band, w, band, stroke=0, fill=1)
     c.setFillColor(HexColor(lay["band"]["text_colour"]))
-    c.setFont(font, lay["band"]["text_size"])
-    c.drawCentredString(x0 + w / 2, y0 + h - band + 4 * mm, badge.band_label)
+    fonts.draw(c, centre, y0 + h - band + 4 * mm, badge.band_label, lay["band"]["text_size"], "centre")
     ev = f["event"]
     c.setFillColor(HexColor(ev.get("colour", "#ffffff")))
-    size = _fit(badge.event_name, font, ev["size"], 5, ev["max_width_mm"] * mm)
-    c.setFont(font, size)
-    c.drawCentredString(x0 + w / 2, y0 + h - ev["from_top_mm"] * mm, badge.event_name)
+    size = _fit(badge.event_name, ev["size"], 5, ev["max_width_mm"] * mm)
+    fonts.draw(c, centre, y0 + h - ev["from_top_mm"] * mm, badge.event_name, size, "centre")
     c.setFillColor(HexColor("#111111"))
     nf = f["name"]
-    size = _fit(badge.name, font, nf["size"], nf["min_size"], nf["max_width_mm"] * mm)
-    c.setFont(font, size)
-    c.drawCentredString(x0 + w / 2, y0 + nf["y_mm"] * mm, badge.name)
+    size = _fit(badge.name, nf["size"], nf["min_size"], nf["max_width_mm"] * mm)
+    fonts.draw(c, centre, y0 + nf["y_mm"] * mm, badge.name, size, "centre")
     of = f["organisation"]
-    size = _fit(badge.organisation, font, of["size"], of["min_size"], of["max_width_mm"] * mm)
-    c.setFont(font, size)
-    for index, line in enumerate(_wrap(badge.organisation, font, size, of["max_width_mm"] * mm, of["max_lines"])):
-        c.drawCentredString(x0 + w / 2, y0 + of["y_mm"] * mm - index * of["leading"], line)
+    size = _fit(badge.organisation, of["size"], of["min_size"], of["max_width_mm"] * mm)
+    for index, line in enumerate(_wrap(badge.organisation, size, of["max_width_mm"] * mm, of["max_lines"])):
+        fonts.draw(c, centre, y0 + of["y_mm"] * mm - index * of["leading"], line, size, "centre")
     if badge.position:
         pf = f["position"]
         c.setFillColor(HexColor(pf.get("colour", "#555555")))
-        size = _fit(badge.position, font, pf["size"], 6, pf["max_width_mm"] * mm)
-        c.setFont(font, size)
-        c.drawCentredString(x0 + w / 2, y0 + pf["y_mm"] * mm, badge.position)
+        size = _fit(badge.position, pf["size"], 6, pf["max_width_mm"] * mm)
+        fonts.draw(c, centre, y0 + pf["y_mm"] * mm, badge.position, size, "centre")
     qf = f["qr"]
     _draw_qr(c, badge.payload, x0 + qf["x_mm"] * mm, y0 + qf["y_mm"] * mm, qf["size_mm"] * mm)
     if badge.category == "vip":
         c.setFillColor(colour)
-        c.setFont(font, f["vip_mark"]["size"])
-        c.drawRightString(x0 + w - 4 * mm, y0 + 4 * mm, f["vip_mark"]["text"])
+        fonts.draw(c, x0 + w - 4 * mm, y0 + 4 * mm, f["vip_mark"]["text"], f["vip_mark"]["size"], "right")
 
 
 def _draw_qr(c, payload, x, y, side, quiet=2):
@@ -179,8 +173,7 @@ def render(badges, *, layout_name="standard", sheet="a4", title="Badges") -> byt
         slot += 1
         drawn += 1
     if drawn == 0:
-        c.setFont(cjk_font(), 12)
-        c.drawString(20 * mm, page_h - 20 * mm, "—")
+        fonts.draw(c, 20 * mm, page_h - 20 * mm, "—", 12)
     c.showPage()
     c.save()
     return out.getvalue()
