@@ -17,6 +17,7 @@ and never dropped; ``missing(text)`` names such characters so that a page can li
 print (see the badges page).
 """
 from functools import lru_cache
+from html import escape
 from itertools import groupby
 from pathlib import Path
 
@@ -174,6 +175,15 @@ def runs(text: str) -> list[tuple[str, str, float]]:
             part = "".join(group)
             out.append((font, part, sum(glyphs[ch][1] for ch in part)))
     return out
+
+
+def markup(text: str) -> str:
+    """``text`` as reportlab Paragraph markup in the main font: escaped (``&``, ``<``), and each run
+    of another font in a ``<font name=...>`` tag, so a paragraph or a table cell draws 𠮷 too."""
+    main = cjk_font()
+    return "".join(escape(part, quote=False) if font == main
+                   else f'<font name="{font}">{escape(part, quote=False)}</font>'
+                   for font, part, _units in runs(text))
 
 
 def draw(canvas, x: float, y: float, text: str, size: float, align: str = "left") -> float:
