@@ -5,21 +5,23 @@ handed on (to a ZIP stream) and dropped, so memory stays the same whatever the c
 """
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 
-import qrcode
 from reportlab.lib.colors import HexColor
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from ..config import BADGES
 from ..core import fonts
+from . import qr
 
 LAYOUTS = BADGES / "layouts"
 CHUNK = 1000
 BAND_BY_CATEGORY = ("vip", "staff", "media", "broker", "speaker", "exhibitor")
+BLACK = HexColor("#000000")
 
 
 @dataclass
@@ -49,23 +51,28 @@ def sheets() -> dict:
 
 
 def _fit(text, size, min_size, width):
-    while size > min_size and fonts.width(text, size) > width:
+    """The largest size from ``size`` down by half points (not below ``min_size``) at which ``text``
+    fits ``width``; widths are linear in the size, so the text is measured once."""
+    per_point = fonts.width(text, 1)
+    while size > min_size and per_point * size > width:
         size -= 0.5
     return size
 
 
 def _wrap(text, size, width, max_lines):
     """Break CJK (or any) text by characters into at most max_lines lines; ellipsis if cut."""
-    lines, line = [], ""
+    lines, line, used = [], "", 0.0
     for ch in text:
-        if fonts.width(line + ch, size) > width:
+        advance = fonts.width(ch, size)
+        if used + advance > width:
             lines.append(line)
-            line = ch
+            line, used = ch, advance
             if len(lines) == max_lines:
                 lines[-1] = lines[-1][:-1] + "…"
                 return lines
         else:
             line += ch
+            used += advance
     lines.append(line)
     return lines[:max_lines]
 
@@ -107,30 +114,39 @@ def _draw_badge(c, badge: BadgeData, lay, x0, y0):
         fonts.draw(c, x0 + w - 4 * mm, y0 + 4 * mm, f["vip_mark"]["text"], f["vip_mark"]["size"], "right")
 
 
-def _draw_qr(c, payload, x, y, side, quiet=2):
-    """The QR code as one filled path, a rectangle per run of dark modules in a row: a few dozen
-    path operations instead of a drawing object per module."""
-    # a fixed mask: any of the eight is valid, and choosing the "best" one costs most of the time
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=4)
-    code.add_data(payload)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    size = len(matrix) + 2 * quiet
-    module = side / size
-    path = c.beginPath()
+_RUN = re.compile(rb"\x01+")
+
+
+def _qr_ops(matrix, quiet) -> str:
+    """The dark modules as PDF path operators in module units, row 0 at the top (the caller's
+    transform scales them), integers only: a rectangle per run of dark modules in a row, grown
+    downwards while the rows below have the same run (a third fewer rectangles than one a row)."""
+    ops, open_runs = [], {}  # (start, end) -> first row
     for row_index, row in enumerate(matrix):
-        top = y + side - (row_index + quiet + 1) * module
-        col = 0
-        while col < len(row):
-            if row[col]:
-                start = col
-                while col < len(row) and row[col]:
-                    col += 1
-                path.rect(x + (start + quiet) * module, top, (col - start) * module, module)
-            else:
-                col += 1
-    c.setFillColor(HexColor("#000000"))
-    c.drawPath(path, stroke=0, fill=1)
+        runs = {m.span() for m in _RUN.finditer(row)}
+        for span in [span for span in open_runs if span not in runs]:
+            top = open_runs.pop(span)
+            ops.append(f"{span[0] + quiet} {top + quiet} {span[1] - span[0]} {row_index - top} re")
+        for span in runs:
+            open_runs.setdefault(span, row_index)
+    end = len(matrix)
+    ops.extend(f"{start + quiet} {top + quiet} {stop - start} {end - top} re"
+               for (start, stop), top in open_runs.items())
+    return "\n".join(ops)
+
+
+def _draw_qr(c, payload, x, y, side, quiet=2):
+    """The QR code as one filled path in a coordinate system of one unit a module (integers, so
+    nothing is formatted but small numbers), scaled onto the badge by one ``cm``."""
+    matrix = qr.matrix(payload)  # level M, a fixed mask; a badge's payload from a cached template
+    module = side / (len(matrix) + 2 * quiet)
+    c.saveState()
+    c.transform(module, 0, 0, -module, x, y + side)
+    c.setFillColor(BLACK)
+    # reportlab's path object formats every number through its slow fp_str; the operators of the
+    # path go to the page as they are (as the canvas's own drawing methods add theirs)
+    c._code.append(_qr_ops(matrix, quiet) + " f")
+    c.restoreState()
 
 
 def _cut_marks(c, x0, y0, w, h, length):
