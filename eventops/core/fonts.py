@@ -80,14 +80,14 @@ def cjk_font() -> str:
 class _Glyphs(dict):
     """character -> (font name or None, width in 1/1000 of the size), looked up once per character:
     the first font of the chain whose character map has it; the main font (its empty box) when none
-    has; None for a variation selector (not drawn). The fallback fonts are read (a third of a second)
-    the first time a character is not in the main font."""
+    has; None for a variation selector (not drawn). A fallback font is read (0.1-0.2 s and 40-50 MB
+    each: reportlab keeps the whole file) only when a character is in none of the fonts before it."""
 
     def __init__(self, main):
         super().__init__()
         self.faces = [(main, pdfmetrics.getFont(main).face)]
+        self.pending = [(path, name) for path, name in FALLBACKS if path.exists()]
         self.missing = set()
-        self._fallbacks = False
         self._covered = None
 
     @property
@@ -99,28 +99,37 @@ class _Glyphs(dict):
                                       if glyph) | SELECTORS
         return self._covered
 
+    def _next_face(self):
+        """Read the next fallback font of the chain; None when there is no other."""
+        if not self.pending:
+            return None
+        path, name = self.pending.pop(0)
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+        self.faces.append((name, pdfmetrics.getFont(name).face))
+        return self.faces[-1]
+
     def load_fallbacks(self):
-        if not self._fallbacks:
-            self._fallbacks = True
-            for path, name in FALLBACKS:
-                if path.exists():
-                    pdfmetrics.registerFont(TTFont(name, str(path)))
-                    self.faces.append((name, pdfmetrics.getFont(name).face))
+        while self._next_face():
+            pass
 
     def __missing__(self, ch):
         code = ord(ch)
         main, face = self.faces[0]
+        found = None
         if face.charToGlyph.get(code):
             found = (main, face.charWidths.get(code, face.defaultWidth))
         elif ch in SELECTORS:
             found = (None, 0.0)
         else:
-            self.load_fallbacks()
             for name, other in self.faces[1:]:
                 if other.charToGlyph.get(code):
                     found = (name, other.charWidths.get(code, other.defaultWidth))
                     break
-            else:
+            while found is None and (loaded := self._next_face()) is not None:
+                name, other = loaded
+                if other.charToGlyph.get(code):
+                    found = (name, other.charWidths.get(code, other.defaultWidth))
+            if found is None:
                 found = (main, face.defaultWidth)
                 if not ch.isspace():
                     self.missing.add(ch)
