@@ -12,7 +12,7 @@ from eventops.extensions import db
 from eventops.registration import services as registrations
 from eventops.registration.models import Registration
 
-from ..factories import login, person
+from ..factories import job_file, login, person
 
 JI = "\U00020BB7"  # 𠮷
 NAME = "欧阳" + JI
@@ -120,6 +120,12 @@ def test_the_badges_page_lists_names_no_font_covers(app, client, organizer, even
     assert NAME not in section and "李强" not in section  # 𠮷 has its font; 李强 is plain
     assert f"/registrations/{ids[0]}" in section  # a link to correct the name
     assert section.count("<tr>") == 1 + 2  # the header and the two names
+    # printed anyway: the job's result says how many badges have an empty box
+    started = client.post(f"/manage/{event.slug}/badges/print", data={"sort": "name"})
+    assert job_file(client, started).data.startswith(b"%PDF")
+    job_page = client.get(started.headers["Location"]).get_data(as_text=True)
+    summary = job_page.split('id="job-summary"', 1)[1].split("</p>", 1)[0]
+    assert re.findall(r"\d+", summary) == ["4", "2"], summary  # 4 badges ready, 2 of them with a box
 
 
 def test_the_badges_page_lists_nothing_when_every_glyph_is_there(app, client, organizer, event):
@@ -127,3 +133,8 @@ def test_the_badges_page_lists_nothing_when_every_glyph_is_there(app, client, or
     login(client, organizer)
     page = client.get(f"/manage/{event.slug}/badges").get_data(as_text=True)
     assert "<strong>" in page and 'id="unprintable"' not in page
+    started = client.post(f"/manage/{event.slug}/badges/print", data={"sort": "name"})
+    assert job_file(client, started).data.startswith(b"%PDF")
+    job_page = client.get(started.headers["Location"]).get_data(as_text=True)
+    summary = job_page.split('id="job-summary"', 1)[1].split("</p>", 1)[0]
+    assert re.findall(r"\d+", summary) == ["2"], summary  # 2 badges ready, and nothing more to say
