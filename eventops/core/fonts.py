@@ -16,6 +16,7 @@ both are in the PDF's text layer. A character no font has is still drawn (the ma
 and never dropped; ``missing(text)`` names such characters so that a page can list them before a
 print (see the badges page).
 """
+import threading
 from functools import lru_cache
 from html import escape
 from itertools import groupby
@@ -89,6 +90,7 @@ class _Glyphs(dict):
         self.pending = [(path, name) for path, name in FALLBACKS if path.exists()]
         self.missing = set()
         self._covered = None
+        self._lock = threading.Lock()  # two threads of one process reading the same font once
 
     @property
     def covered(self) -> frozenset:
@@ -101,12 +103,14 @@ class _Glyphs(dict):
 
     def _next_face(self):
         """Read the next fallback font of the chain; None when there is no other."""
-        if not self.pending:
-            return None
-        path, name = self.pending.pop(0)
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-        self.faces.append((name, pdfmetrics.getFont(name).face))
-        return self.faces[-1]
+        with self._lock:
+            if not self.pending:
+                return None
+            path, name = self.pending[0]
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+            self.faces.append((name, pdfmetrics.getFont(name).face))
+            self.pending.pop(0)
+            return self.faces[-1]
 
     def load_fallbacks(self):
         while self._next_face():
@@ -121,14 +125,15 @@ class _Glyphs(dict):
         elif ch in SELECTORS:
             found = (None, 0.0)
         else:
-            for name, other in self.faces[1:]:
-                if other.charToGlyph.get(code):
-                    found = (name, other.charWidths.get(code, other.defaultWidth))
+            checked = 1  # the fallbacks in order, each read when the ones before it lack ``ch``
+            while found is None:
+                for name, other in self.faces[checked:]:
+                    checked += 1
+                    if other.charToGlyph.get(code):
+                        found = (name, other.charWidths.get(code, other.defaultWidth))
+                        break
+                if found is None and self._next_face() is None:
                     break
-            while found is None and (loaded := self._next_face()) is not None:
-                name, other = loaded
-                if other.charToGlyph.get(code):
-                    found = (name, other.charWidths.get(code, other.defaultWidth))
             if found is None:
                 found = (main, face.defaultWidth)
                 if not ch.isspace():
