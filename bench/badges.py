@@ -8,6 +8,7 @@ nothing asserts, a missed target is written down.
     .venv/bin/python bench/badges.py --rounds 2 --big-rounds 2
     .venv/bin/python bench/badges.py --sizes 800 3000   # other sizes (each size > CHUNK is a ZIP of PDFs)
     .venv/bin/python bench/badges.py --quick            # smoke run: 200 and 2,000 badges, 1 round, writes nothing
+    .venv/bin/python bench/badges.py --quick --without-rl-accel   # reportlab's pure-Python paths
 
 Two renderers, each (renderer, size, round) in a fresh subprocess of its own, so that each peak
 memory is its own; the order alternates between rounds:
@@ -28,8 +29,9 @@ a few microseconds a badge, the same for both. The output is written to a scratc
 in memory) and checked after the timing: the number of PDFs and pages. Memory: the process's peak
 RSS (``ru_maxrss``) after start-up and a warm-up render, at the end, and its RSS sampled after each
 chunk; "flat" means the RSS after the last chunk is within ``FLAT_MB`` of the RSS after the first.
-reportlab's C accelerator (pip package ``rl-accel``) is used when importable; the report says
-whether it was.
+reportlab's C accelerator (``rl-accel``, installed with ``reportlab[accel]``) is used when
+importable, as reportlab does by itself; the report says whether it was, and ``--without-rl-accel``
+runs every child with it hidden (what a machine without it gets).
 """
 import sys
 
@@ -214,6 +216,8 @@ def check(path: Path, size: int, chunk: int) -> dict:
 
 
 def child(args) -> dict:
+    if os.environ.get("BENCH_WITHOUT_RL_ACCEL"):
+        sys.modules["_rl_accel"] = None  # reportlab then takes its pure-Python paths
     from eventops.badges import render
     try:
         import _rl_accel  # noqa: F401
@@ -307,7 +311,7 @@ def table(rows) -> list[str]:
 
 
 def write_results(rows, runs, info, argv):
-    accel = "used" if all(r["rl_accel"] for r in rows) else "not installed (pure-Python reportlab)"
+    accel = "used" if all(r["rl_accel"] for r in rows) else "not used (reportlab's pure-Python paths)"
     lines = ["# Badge rendering benchmark: ours against a reference", "",
              "Written by `bench/badges.py` (a benchmark, not a test: it measures and reports, nothing asserts); "
              "what is measured is in the script's docstring.", "",
@@ -341,7 +345,11 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="rounds for sizes up to 3,000 (default 3)")
     parser.add_argument("--big-rounds", type=int, default=1, help="rounds for larger sizes (default 1)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 and 2,000 badges, 1 round, writes nothing")
+    parser.add_argument("--without-rl-accel", action="store_true",
+                        help="hide reportlab's C accelerator from the renderers (its pure-Python paths)")
     args = parser.parse_args(argv)
+    if args.without_rl_accel:
+        os.environ["BENCH_WITHOUT_RL_ACCEL"] = "1"
     if args.quick:
         args.sizes, args.rounds, args.big_rounds = [200, 2000], 1, 1
     info = harness.machine()
@@ -351,6 +359,7 @@ def main(argv=None):
                timeout=max(600, max(args.sizes) // 10))
     rows = summarise(runs, args.sizes)
     print("\n".join(table(rows)))
+    print(f"reportlab's C accelerator (rl-accel): {'used' if all(r['rl_accel'] for r in rows) else 'not used'}")
     if not args.quick:
         write_results(rows, runs, info, argv)
     print(json.dumps({r["size"]: {"ours_s": round(r["ours_s"], 3), "reference_s": round(r["reference_s"], 3)}

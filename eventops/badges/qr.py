@@ -9,6 +9,7 @@ badges). Anything else (another alphabet, a longer payload) is made by the ``qrc
 Both give the same matrix module for module (ISO/IEC 18004; tests/badges/test_qr.py compares them).
 """
 from functools import lru_cache
+from operator import itemgetter
 
 import qrcode
 
@@ -49,17 +50,26 @@ def _generator(n):
     return [_LOG[c] for c in poly[1:]]
 
 
-def _error_correction(data, n):
+@lru_cache(maxsize=8)
+def _products(n):
+    """For each byte value f, f times the generator polynomial as one ``n``-byte integer: a step of
+    the polynomial division is then a shift and one exclusive or."""
     generator = _generator(n)
-    remainder = [0] * n
+    table = [0]
+    for factor in range(1, 256):
+        log = _LOG[factor]
+        table.append(int.from_bytes(bytes(_EXP[g + log] for g in generator), "big"))
+    return table
+
+
+def _error_correction(data, n):
+    """The ``n`` Reed-Solomon codewords of ``data``: the remainder of data(x)·x^n by the generator."""
+    products, top, mask = _products(n), 8 * (n - 1), (1 << (8 * n)) - 1
+    remainder = 0
     for byte in data:
-        factor = byte ^ remainder[0]
-        remainder = remainder[1:] + [0]
-        if factor:
-            log = _LOG[factor]
-            for j, g in enumerate(generator):
-                remainder[j] ^= _EXP[g + log]
-    return remainder
+        factor = (remainder >> top) ^ byte
+        remainder = ((remainder << 8) & mask) ^ products[factor]
+    return list(remainder.to_bytes(n, "big"))
 
 
 def _format_bits(level, mask):
@@ -71,10 +81,14 @@ def _format_bits(level, mask):
     return ((data << 10) | bits) ^ 0x5412
 
 
+_BITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
 @lru_cache(maxsize=4)
 def _template(version):
-    """(the fixed modules as rows of 0/1 bytes, the data positions in placement order with the
-    mask's value at each)."""
+    """(size, how many data positions, the mask's bits along them as one integer, a getter that
+    picks each module of the matrix, row by row, from ``"01" + the data bits``): the fixed modules
+    pick "0" or "1", a data module its bit, so one C-level call lays out the whole matrix."""
     n = 17 + 4 * version
     grid = [[None] * n for _ in range(n)]
 
@@ -117,7 +131,10 @@ def _template(version):
         row -= step
         step = -step
         col -= 2
-    return [bytes(r) for r in grid], positions
+    where = {(r, c): 2 + k for k, (r, c, _mask) in enumerate(positions)}
+    picks = [where.get((r, c), grid[r][c]) for r in range(n) for c in range(n)]
+    mask = int("".join(str(m) for _r, _c, m in positions), 2)
+    return n, len(positions), mask, itemgetter(*picks)
 
 
 def _fast_matrix(payload):
@@ -144,14 +161,11 @@ def _fast_matrix(payload):
     data = list(value.to_bytes(size // 8, "big"))
     data += [0xEC, 0x11] * ((data_words - len(data)) // 2) + [0xEC] * ((data_words - len(data)) % 2)
     words = data + _error_correction(data, ec_words)
-    stream = int.from_bytes(bytes(words), "big")
-    total = len(words) * 8
-    rows, positions = _template(version)
-    grid = [bytearray(r) for r in rows]
-    for k, (row, col, mask) in enumerate(positions):
-        bit = (stream >> (total - 1 - k)) & 1 if k < total else 0  # remainder bits are 0
-        grid[row][col] = bit ^ mask
-    return grid
+    n, count, mask, pick = _template(version)
+    # the codewords' bits along the data positions (remainder bits 0), the mask applied
+    bits = format((int.from_bytes(bytes(words), "big") << (count - 8 * len(words))) ^ mask, f"0{count}b")
+    cells = "".join(pick("01" + bits)).encode("ascii").translate(_BITS)
+    return [cells[i:i + n] for i in range(0, n * n, n)]
 
 
 def matrix(payload: str) -> list:
