@@ -56,7 +56,7 @@ def _to_unicode_cmap(fontname, subset):
     text layer (pdftotext, search, copy and paste); a destination in a CMap is UTF-16BE, here a
     surrogate pair (``<D842DFB7>``)."""
     def utf16(code):
-        return chr(code).encode("utf-16-be").hex().upper()
+        return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
     return "\n".join([
         "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
         "<< /Registry (%s)" % fontname, "/Ordering (%s)" % fontname, "/Supplement 0", ">> def",
