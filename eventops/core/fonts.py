@@ -7,7 +7,12 @@ reportlab embeds TrueType outlines only. The main font is the first one found: a
 common range (钇, 媛, 䶮, 堃, 喆) but not CJK Extension B and later, where some people's names
 have a character (𠮷 in 欧阳𠮷). The fallbacks, in order: ``badges/fonts/fallback.ttf`` if there
 is one, then HanaMin A and B from Debian's ``fonts-hanazono`` (also installed by ``make``;
-Extensions A to F between them).
+Extensions A to F between them), each read only when a character is in none of the fonts before
+it (reportlab keeps a font's whole file in memory: 40-50 MB for each HanaMin). Without them, a
+character the main font lacks is reported as missing.
+
+The ToUnicode maps reportlab writes are corrected for characters beyond the BMP (see
+``_to_unicode_cmap``), so that 𠮷 is also in the text layer (search, copy, pdftotext).
 
 Text is drawn with ``draw(canvas, x, y, text, size)`` and measured with ``width(text, size)``: a
 string is cut into runs by the first font of the chain that has each character's glyph, and each
