@@ -38,11 +38,14 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d eventops/translations -D messages
 
 # Debian packages the tests and PDFs need: Chromium for the browser tests (never a browser
-# download of Playwright's own), a CJK TrueType font to embed in PDFs, poppler for PDF checks
+# download of Playwright's own), a CJK TrueType font to embed in PDFs and a fallback font for the
+# rarer characters it lacks (HanaMin: CJK Ext-A to F, such as 𠮷), poppler for PDF checks
+HANAZONO := /usr/share/fonts/truetype/hanazono/HanaMinB.ttf
 browser:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	[ -f $(HANAZONO) ] || missing="$$missing fonts-hanazono"; \
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
@@ -52,9 +55,13 @@ browser:
 	fi
 
 fonts:
-	@[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || { \
+	@missing=""; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	[ -f $(HANAZONO) ] || missing="$$missing fonts-hanazono"; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # the web server, and beside it a worker with the periodic sweep (-B), stopped with the server
 demo: install fonts

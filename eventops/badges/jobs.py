@@ -7,6 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core import fonts
 from ..events.models import Event
 from ..extensions import db
 from ..jobs.services import Kind
@@ -37,10 +38,26 @@ def _counted(badges, progress, total):
     progress(total, total, note)
 
 
+class _Unprintable:
+    """Counts, on the way through, the badges with a character that no font has (drawn as an empty
+    box): the job's result says how many, so a print started without a look at the badges page,
+    which lists them, does not hide them."""
+
+    def __init__(self, badges):
+        self.badges, self.count = badges, 0
+
+    def __iter__(self):
+        for badge in self.badges:
+            if fonts.missing(f"{badge.name}{badge.organisation}{badge.position or ''}{badge.event_name}"):
+                self.count += 1
+            yield badge
+
+
 def run(ctx) -> dict:
     event = db.session.get(Event, ctx.event_id)
     params = ctx.params
     total, badges = services.print_run(event, **{k: params.get(k, "") for k in CRITERIA})
+    badges = _Unprintable(badges)
     db.session.commit()  # the badges issued for the print stand, whatever happens to the file
     sheet = params.get("sheet", "a4")
     if total <= render.CHUNK:
@@ -54,14 +71,18 @@ def run(ctx) -> dict:
         ctx.progress(0, total, _("Rendering badges"))
         filename = f"{event.slug}-badges.zip"
         out = ctx.output(filename, "application/zip")
-        for piece in render.zip_stream(_counted(badges, ctx.progress, total), sheet=sheet, title=event.name_zh,
+        for piece in render.zip_stream(_counted(iter(badges), ctx.progress, total), sheet=sheet, title=event.name_zh,
                                        name=f"{event.slug}-badges"):
             out.write(piece)
-    return {"badges": total, "file": filename}
+    return {"badges": total, "file": filename, "unprintable": badges.count}
 
 
 def summary(job) -> str:
-    return _("%(n)d badges are ready.", n=job.result.get("badges", 0))
+    ready = _("%(n)d badges are ready.", n=job.result.get("badges", 0))
+    if job.result.get("unprintable"):
+        return ready + " " + _("%(n)d of them show an empty box for a character that no font has: the badges page "
+                               "lists them.", n=job.result["unprintable"])
+    return ready
 
 
 def link(job) -> str:

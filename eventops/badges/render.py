@@ -5,22 +5,23 @@ handed on (to a ZIP stream) and dropped, so memory stays the same whatever the c
 """
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 
-import qrcode
 from reportlab.lib.colors import HexColor
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from ..config import BADGES
-from ..core.fonts import cjk_font
+from ..core import fonts
+from . import qr
 
 LAYOUTS = BADGES / "layouts"
 CHUNK = 1000
 BAND_BY_CATEGORY = ("vip", "staff", "media", "broker", "speaker", "exhibitor")
+BLACK = HexColor("#000000")
 
 
 @dataclass
@@ -49,31 +50,37 @@ def sheets() -> dict:
     return json.loads((LAYOUTS / "sheets.json").read_text("utf-8"))
 
 
-def _fit(text, font, size, min_size, width):
-    while size > min_size and stringWidth(text, font, size) > width:
+def _fit(text, size, min_size, width):
+    """The largest size from ``size`` down by half points (not below ``min_size``) at which ``text``
+    fits ``width``; widths are linear in the size, so the text is measured once."""
+    per_point = fonts.width(text, 1)
+    while size > min_size and per_point * size > width:
         size -= 0.5
     return size
 
 
-def _wrap(text, font, size, width, max_lines):
+def _wrap(text, size, width, max_lines):
     """Break CJK (or any) text by characters into at most max_lines lines; ellipsis if cut."""
-    lines, line = [], ""
+    lines, line, used = [], "", 0.0
     for ch in text:
-        if stringWidth(line + ch, font, size) > width:
+        advance = fonts.width(ch, size)
+        if used + advance > width:
             lines.append(line)
-            line = ch
+            line, used = ch, advance
             if len(lines) == max_lines:
                 lines[-1] = lines[-1][:-1] + "…"
                 return lines
         else:
             line += ch
+            used += advance
     lines.append(line)
     return lines[:max_lines]
 
 
 def _draw_badge(c, badge: BadgeData, lay, x0, y0):
-    font = cjk_font()
+    """Every text through fonts.draw: each character in the first font of the chain that has it."""
     w, h = lay["width_mm"] * mm, lay["height_mm"] * mm
+    centre = x0 + w / 2
     f = lay["fields"]
     colour = HexColor(lay["colours"].get(badge.band_key, lay["colours"]["other"]))
     c.setStrokeColor(HexColor("#dddddd"))
@@ -82,61 +89,55 @@ def _draw_badge(c, badge: BadgeData, lay, x0, y0):
     c.setFillColor(colour)
     c.rect(x0, y0 + h - band, w, band, stroke=0, fill=1)
     c.setFillColor(HexColor(lay["band"]["text_colour"]))
-    c.setFont(font, lay["band"]["text_size"])
-    c.drawCentredString(x0 + w / 2, y0 + h - band + 4 * mm, badge.band_label)
+    fonts.draw(c, centre, y0 + h - band + 4 * mm, badge.band_label, lay["band"]["text_size"], "centre")
     ev = f["event"]
     c.setFillColor(HexColor(ev.get("colour", "#ffffff")))
-    size = _fit(badge.event_name, font, ev["size"], 5, ev["max_width_mm"] * mm)
-    c.setFont(font, size)
-    c.drawCentredString(x0 + w / 2, y0 + h - ev["from_top_mm"] * mm, badge.event_name)
+    size = _fit(badge.event_name, ev["size"], 5, ev["max_width_mm"] * mm)
+    fonts.draw(c, centre, y0 + h - ev["from_top_mm"] * mm, badge.event_name, size, "centre")
     c.setFillColor(HexColor("#111111"))
     nf = f["name"]
-    size = _fit(badge.name, font, nf["size"], nf["min_size"], nf["max_width_mm"] * mm)
-    c.setFont(font, size)
-    c.drawCentredString(x0 + w / 2, y0 + nf["y_mm"] * mm, badge.name)
+    size = _fit(badge.name, nf["size"], nf["min_size"], nf["max_width_mm"] * mm)
+    fonts.draw(c, centre, y0 + nf["y_mm"] * mm, badge.name, size, "centre")
     of = f["organisation"]
-    size = _fit(badge.organisation, font, of["size"], of["min_size"], of["max_width_mm"] * mm)
-    c.setFont(font, size)
-    for index, line in enumerate(_wrap(badge.organisation, font, size, of["max_width_mm"] * mm, of["max_lines"])):
-        c.drawCentredString(x0 + w / 2, y0 + of["y_mm"] * mm - index * of["leading"], line)
+    size = _fit(badge.organisation, of["size"], of["min_size"], of["max_width_mm"] * mm)
+    for index, line in enumerate(_wrap(badge.organisation, size, of["max_width_mm"] * mm, of["max_lines"])):
+        fonts.draw(c, centre, y0 + of["y_mm"] * mm - index * of["leading"], line, size, "centre")
     if badge.position:
         pf = f["position"]
         c.setFillColor(HexColor(pf.get("colour", "#555555")))
-        size = _fit(badge.position, font, pf["size"], 6, pf["max_width_mm"] * mm)
-        c.setFont(font, size)
-        c.drawCentredString(x0 + w / 2, y0 + pf["y_mm"] * mm, badge.position)
+        size = _fit(badge.position, pf["size"], 6, pf["max_width_mm"] * mm)
+        fonts.draw(c, centre, y0 + pf["y_mm"] * mm, badge.position, size, "centre")
     qf = f["qr"]
     _draw_qr(c, badge.payload, x0 + qf["x_mm"] * mm, y0 + qf["y_mm"] * mm, qf["size_mm"] * mm)
     if badge.category == "vip":
         c.setFillColor(colour)
-        c.setFont(font, f["vip_mark"]["size"])
-        c.drawRightString(x0 + w - 4 * mm, y0 + 4 * mm, f["vip_mark"]["text"])
+        fonts.draw(c, x0 + w - 4 * mm, y0 + 4 * mm, f["vip_mark"]["text"], f["vip_mark"]["size"], "right")
+
+
+_RUN = re.compile(rb"\x01+")
+
+
+def _qr_ops(matrix, quiet) -> str:
+    """The dark modules as PDF path operators in module units, row 0 at the top (the caller's
+    transform scales them), integers only: a rectangle per run of dark modules in a row, found by
+    one pass of a regular expression over the rows joined by a light module."""
+    stride = len(matrix) + 1
+    return "\n".join(f"{m.start() % stride + quiet} {m.start() // stride + quiet} {m.end() - m.start()} 1 re"
+                     for m in _RUN.finditer(b"\x00".join(matrix)))
 
 
 def _draw_qr(c, payload, x, y, side, quiet=2):
-    """The QR code as one filled path, a rectangle per run of dark modules in a row: a few dozen
-    path operations instead of a drawing object per module."""
-    # a fixed mask: any of the eight is valid, and choosing the "best" one costs most of the time
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=4)
-    code.add_data(payload)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    size = len(matrix) + 2 * quiet
-    module = side / size
-    path = c.beginPath()
-    for row_index, row in enumerate(matrix):
-        top = y + side - (row_index + quiet + 1) * module
-        col = 0
-        while col < len(row):
-            if row[col]:
-                start = col
-                while col < len(row) and row[col]:
-                    col += 1
-                path.rect(x + (start + quiet) * module, top, (col - start) * module, module)
-            else:
-                col += 1
-    c.setFillColor(HexColor("#000000"))
-    c.drawPath(path, stroke=0, fill=1)
+    """The QR code as one filled path in a coordinate system of one unit a module (integers, so
+    nothing is formatted but small numbers), scaled onto the badge by one ``cm``."""
+    matrix = qr.matrix(payload)  # level M, a fixed mask; a badge's payload from a cached template
+    module = side / (len(matrix) + 2 * quiet)
+    c.saveState()
+    c.transform(module, 0, 0, -module, x, y + side)
+    c.setFillColor(BLACK)
+    # reportlab's path object formats every number through its slow fp_str; the operators of the
+    # path go to the page as they are (as the canvas's own drawing methods add theirs)
+    c._code.append(_qr_ops(matrix, quiet) + " f")
+    c.restoreState()
 
 
 def _cut_marks(c, x0, y0, w, h, length):
@@ -179,8 +180,7 @@ def render(badges, *, layout_name="standard", sheet="a4", title="Badges") -> byt
         slot += 1
         drawn += 1
     if drawn == 0:
-        c.setFont(cjk_font(), 12)
-        c.drawString(20 * mm, page_h - 20 * mm, "—")
+        fonts.draw(c, 20 * mm, page_h - 20 * mm, "—", 12)
     c.showPage()
     c.save()
     return out.getvalue()

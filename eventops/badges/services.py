@@ -1,7 +1,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
-from ..core import audit
+from ..core import audit, fonts
 from ..core.db import contains
 from ..core.errors import DomainError
 from ..core.timeutil import now_utc
@@ -93,6 +93,25 @@ def selection(event, *, category="", org_type="", organisation="", sort=""):
 
 def count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def unprintable(event, query, *, limit=50):
+    """The people of a print whose badge would have a character that no font has (a private-use
+    or unassigned code point, a character of a block no installed font covers), so that someone
+    fixes the name, or supplies a font, before printing: (how many, the first ``limit`` of them as
+    (registration id, name, organisation, the missing characters as ``U+E000``)). The event's name, on every badge,
+    counts for all of them."""
+    in_event_name = fonts.missing(event.name_zh or "")
+    columns = query.with_only_columns(Registration.id, Registration.name, Organisation.name, Registration.position)
+    found, total = [], 0
+    for registration_id, name, organisation, position in db.session.execute(columns.execution_options(yield_per=2000)):
+        chars = fonts.missing(f"{name}{organisation}{position or ''}")
+        if chars or in_event_name:
+            total += 1
+            if len(found) < limit:
+                found.append((registration_id, name, organisation,
+                              [f"U+{ord(ch):04X}" for ch in dict.fromkeys(chars + in_event_name)]))
+    return total, found
 
 
 def print_run(event, **criteria):

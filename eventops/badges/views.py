@@ -52,8 +52,13 @@ def _criteria():
 @bp.route("/manage/<slug>/badges")
 @event_view("badges.print")
 def bulk(event):
+    """The print's selection, counted, and the names in it that would print with a character no
+    font has (listed here before the print, never dropped on the badge unseen)."""
+    selection = services.selection(event, **_criteria())
+    unprintable_count, unprintable = services.unprintable(event, selection)
     return render_template("badges/bulk.html", event=event, args=request.args, chunk=render.CHUNK,
-                           count=services.count(services.selection(event, **_criteria())))
+                           count=services.count(selection), unprintable=unprintable,
+                           unprintable_count=unprintable_count)
 
 
 @bp.route("/manage/<slug>/badges/print", methods=["POST"])

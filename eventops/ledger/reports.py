@@ -10,7 +10,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ..core.fonts import cjk_font
+from ..core import fonts
 from ..core.money import fen_to_decimal, format_cn_units, format_cny
 from ..core.spreadsheet import csv_chunks, safe_cell
 from ..core.timeutil import to_zone
@@ -119,7 +119,7 @@ def press_pdf(event, summary, sessions, by_hospital, as_of: datetime, checkpoint
     """One page for the press: the total, by contract type, by hospital and by session, stamped
     'as of', with the ledger's checkpoint (entry number and the start of its hash) at the foot, so
     that the printed page can later prove the ledger still reaches it (``flask ledger verify``)."""
-    font = cjk_font()
+    font = fonts.cjk_font()
     styles = {
         "title": ParagraphStyle("t", fontName=font, fontSize=16, leading=22, spaceAfter=4),
         "big": ParagraphStyle("b", fontName=font, fontSize=28, leading=36, textColor=colors.HexColor("#0b6e4f")),
@@ -131,7 +131,7 @@ def press_pdf(event, summary, sessions, by_hospital, as_of: datetime, checkpoint
                             bottomMargin=16 * mm, title=f"{event.name_zh} {_('signings')}", author="EventOps")
     stamp = to_zone(as_of, event.timezone).strftime("%Y-%m-%d %H:%M")
     story = [
-        Paragraph(f"{event.name_zh} · {_('Signing ceremony')}", styles["title"]),
+        Paragraph(f"{fonts.markup(event.name_zh)} · {_('Signing ceremony')}", styles["title"]),
         Paragraph(_("As of %(time)s (%(tz)s)", time=stamp, tz=event.timezone), styles["body"]),
         Spacer(1, 6 * mm),
         Paragraph(_("Total contract value: %(total)s", total=format_cn_units(summary["total_fen"])), styles["big"]),
@@ -143,7 +143,7 @@ def press_pdf(event, summary, sessions, by_hospital, as_of: datetime, checkpoint
     def table(title, first_column, rows):
         story.append(Paragraph(title, styles["h"]))
         data = [[first_column, _("Contracts"), _("Amount (yuan)")]] + [
-            [Paragraph(str(name), styles["body"]), str(v["contracts"]), format_cny(v["total_fen"])] for name, v in rows]
+            [Paragraph(fonts.markup(str(name)), styles["body"]), str(v["contracts"]), format_cny(v["total_fen"])] for name, v in rows]
         t = Table(data, colWidths=[95 * mm, 25 * mm, 50 * mm], repeatRows=1)
         t.setStyle(TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 10),

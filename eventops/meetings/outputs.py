@@ -7,10 +7,9 @@ from datetime import datetime
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from ..core.fonts import cjk_font
+from ..core import fonts
 from ..core.timeutil import to_zone
 
 WIDTH, HEIGHT = landscape(A4)
@@ -21,19 +20,16 @@ WEEKDAYS = "一二三四五六日"
 
 # --- drawing text (one place: the font, the anchor, fitting a column) --------------------------------
 
+ALIGN = {"start": "left", "middle": "centre", "end": "right"}
+
+
 def _draw(c, x, y, text, size, anchor="start"):
-    font = cjk_font()
-    c.setFont(font, size)
-    if anchor == "middle":
-        c.drawCentredString(x, y, text)
-    elif anchor == "end":
-        c.drawRightString(x, y, text)
-    else:
-        c.drawString(x, y, text)
+    """Each character in the first font of the chain that has it (core.fonts: 𠮷 from the fallback)."""
+    fonts.draw(c, x, y, text, size, ALIGN[anchor])
 
 
 def _width(text, size) -> float:
-    return pdfmetrics.stringWidth(text, cjk_font(), size)
+    return fonts.width(text, size)
 
 
 def _fit(text, size, room) -> str:

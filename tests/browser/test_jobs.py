@@ -1,4 +1,4 @@
-"""A job's page in headless Chromium with a real worker: the organizer asks for 2,500 badges, the
+"""A job's page in headless Chromium with a real worker: the organizer asks for 10,000 badges, the
 page's bar moves by itself, then the page shows the file, which downloads. And the outbox with a
 failed mail, its attempts and the button to send it again."""
 import pytest
@@ -31,7 +31,9 @@ def sign_in(page, live_server, user, then):
 
 
 def test_the_job_page_follows_a_badge_print_to_its_file(app, live_server, browser, organizer, event, start_worker):
-    confirmed_people(event, 2500)
+    # enough badges for the print to run a few seconds (about 0.4 ms a badge), so that the page,
+    # which asks every 0.7 s, sees the bar between the start and the end
+    confirmed_people(event, 10000)
     start_worker()
     # bypass_csp: Playwright's own waiting code is evaluated in the page, which our CSP forbids
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", bypass_csp=True,
@@ -49,7 +51,7 @@ def test_the_job_page_follows_a_badge_print_to_its_file(app, live_server, browse
     screenshot(page, "job-running")
     # when the job ends, the page shows its result by itself
     page.wait_for_selector("#job-download")
-    assert "2500 张胸卡已生成" in page.inner_text("#job-summary")
+    assert "10000 张胸卡已生成" in page.inner_text("#job-summary")
     screenshot(page, "job-done")
     with page.expect_download() as download:
         page.click("#job-download")

@@ -53,3 +53,19 @@ def test_many_meetings_run_over_pages_with_the_header_again(zone_event, organize
     pages = [page for page in cards.split("\f") if page.strip()]
     assert len(pages) >= 2 and "洽谈桌 T001（续）" in pages[1] and event.name_zh in pages[1]
     assert "第 2 页" in pages[1]
+
+
+def test_a_name_with_ext_b_is_printed_whole(zone_event, organizer, tmp_path):
+    """𠮷 (CJK Extension B) comes from the fallback font, in the picture and in the text layer."""
+    event, p, broker = zone_event["event"], zone_event["people"], zone_event["broker"]
+    p[0].name = "郑\U00020BB7飞"
+    slots, tables = zone.slots_of(event), zone.tables_of(event)
+    placing.place(event, zone.ask(event, p[0], p[2], topic="核医药", needs_broker=True, actor=organizer),
+                  slots[0], tables[0], broker, actor=organizer)
+    publishing.announce(event, actor=organizer)
+    db.session.commit()
+    body = outputs.table_cards(event, tables[:1], publishing.published_meetings_of(event), printed_at=now_utc())
+    assert "郑\U00020BB7飞" in _text(tmp_path, "cards", body)
+    path = tmp_path / "cards.pdf"
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "HanaMin" in fonts, fonts
