@@ -160,28 +160,10 @@ def reference_pdf(batch) -> bytes:
     return out.getvalue()
 
 
-class _Pipe(io.RawIOBase):
-    """A write-only stream whose bytes are handed out as they come."""
-
-    def __init__(self):
-        self.parts = []
-
-    def writable(self):
-        return True
-
-    def write(self, data):
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def take(self):
-        data, self.parts = b"".join(self.parts), []
-        return data
-
-
 def reference_zip(badges_, chunk):
     """Like ``render.zip_stream``, with the reference renderer: pieces of a ZIP of PDFs of ``chunk``."""
     from eventops.badges import render
-    pipe = _Pipe()
+    pipe = render.Pipe()
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for number, batch in enumerate(render.chunks(badges_, chunk), 1):
             archive.writestr(f"badges-{number:03d}.pdf", reference_pdf(batch))

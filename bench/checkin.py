@@ -1,31 +1,24 @@
-"""Benchmark of the door: bulk badge printing and the check-in API under load.
+"""Benchmark of the door: the check-in API under load (issue 14).
 
 Not a test: it measures, prints a table and writes ``bench/results/checkin.md``; nothing asserts.
+(Printing badges is measured by ``badges.py``, in-process against a reference renderer, and by
+``jobs.py``, as the print job on a real worker.)
 
-1. **Bulk badge print** (SQLite, ``checkin_print.py``): events of 800, 3,000, 10,000 and 30,000
-   registrations (Chinese names and organisations from ``eventops/demo/data.py``, categories mixed),
-   imported with ``csvio.upload`` + ``csvio.run``, badges issued. Each size is printed in a *fresh
-   subprocess* by the print job, started as the print button starts it and run by ``jobs.execute``
-   (what a worker runs), and its file is read from job storage chunk by chunk (written to a scratch
-   file, never held in memory; checked afterwards: PDF page count, or ZIP members and their pages).
-   ``jobs.py`` measures the same job on a real Celery worker. Figures: seconds until the last byte, and the process's peak RSS (``ru_maxrss``) after app start-up
-   + a warm-up render (font loaded) and at the end.
-2. **Check-in API** (PostgreSQL, and SQLite for information; ``checkin_api.py``): an event with 30,000
-   registrations with badges, 4 gates and 16 devices; ``gunicorn -w 2 wsgi:app`` against
-   ``bench/minimal.py`` (the least a check-in must do, in one transaction: look the code up, one
-   conditional ``UPDATE`` of its check-in, one ``INSERT`` of the scan row; its own 200,000 codes),
-   same gunicorn settings, same 16 client threads, alternating rounds. Each client thread has its own
-   device token and its own badge codes: first scans (``ok``), ~5 % repeats of a code it scanned before
-   (``already_checked_in``), ~2 % well-formed unknown codes (``invalid``). Every answer is checked (HTTP
-   status and JSON ``status``).
+**Check-in API** (PostgreSQL, and SQLite for information; ``checkin_api.py``): an event with 30,000
+registrations with badges, 4 gates and 16 devices; ``gunicorn -w 2 wsgi:app`` against
+``bench/minimal.py`` (the least a check-in must do, in one transaction: look the code up, one
+conditional ``UPDATE`` of its check-in, one ``INSERT`` of the scan row; its own 200,000 codes),
+same gunicorn settings, same 16 client threads, alternating rounds. Each client thread has its own
+device token and its own badge codes: first scans (``ok``), ~5 % repeats of a code it scanned before
+(``already_checked_in``), ~2 % well-formed unknown codes (``invalid``). Every answer is checked (HTTP
+status and JSON ``status``). Then a paced round (each device one scan per second, like people walking
+up to a gate), and with ``--profile`` an in-process pass counting the SQL statements per scan.
 
 Usage::
 
-    .venv/bin/python bench/checkin.py                      # everything (about 8 minutes; 12 with --profile)
-    .venv/bin/python bench/checkin.py --part print         # badge printing only
-    .venv/bin/python bench/checkin.py --part checkin --duration 15 --rounds 3 --threads 16
-    .venv/bin/python bench/checkin.py --profile            # + cProfile passes and a per-badge breakdown (not timed)
-    .venv/bin/python bench/checkin.py --profile --rl-accel-dir DIR   # + what-if with reportlab's C accelerator
+    .venv/bin/python bench/checkin.py                      # both databases (about 6 minutes)
+    .venv/bin/python bench/checkin.py --duration 15 --rounds 3 --threads 16
+    .venv/bin/python bench/checkin.py --profile            # + the statements and a cProfile pass (not timed)
     .venv/bin/python bench/checkin.py --report-only        # rebuild the table and checkin.md from the last run
     .venv/bin/python bench/checkin.py --quick              # smoke run: small sizes, writes nothing
 
@@ -53,15 +46,14 @@ WORK = harness.work_dir("eventops-checkin-bench")
 RESULTS = harness.BENCH / "results" / "checkin.md"
 SCRIPT = Path(__file__).resolve()
 ORGANIZER = ("organizer@checkin-bench.example.cn", "checkin-bench-organizer-password")
-PRINT_SIZES = (800, 3000, 10000, 30000)
 CHECKIN_ROWS = 30000
 GATES = ("东门", "南门", "西门", "北门")
 ORG_WEIGHTS = {"hospital": 30, "enterprise": 40, "government": 4, "association": 3, "service_agency": 10,
                "university": 6, "media": 7}
 # every category, in proportions a hospital-industry day might have
 CATEGORY_WEIGHTS = {"参会者": 52, "展商": 16, "专业经纪人": 7, "演讲嘉宾": 4, "媒体": 6, "贵宾": 7, "工作人员": 8}
-SOURCES = ("eventops/badges/render.py", "eventops/badges/views.py", "eventops/badges/services.py",
-           "eventops/checkin/services.py", "eventops/checkin/api.py", "eventops/core/db.py")
+SOURCES = ("eventops/checkin/services.py", "eventops/checkin/statements.py", "eventops/checkin/api.py",
+           "eventops/core/db.py")
 
 
 # --- app and data -----------------------------------------------------------------------------
@@ -181,10 +173,6 @@ def report(data, args, last):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=("all", "print", "checkin"), default="all")
-    parser.add_argument("--sizes", default=",".join(str(s) for s in PRINT_SIZES), help="badge counts to print")
-    parser.add_argument("--print-repeat", type=int, default=3, help="prints per process for sizes ≤ 1,000 (median)")
-    parser.add_argument("--reuse-print-db", action="store_true", help="reuse the SQLite print database if present")
     parser.add_argument("--checkin-rows", type=int, default=CHECKIN_ROWS,
                         help="registrations (badges) of the check-in event and rows of bench_counter (30000)")
     parser.add_argument("--threads", type=int, default=16)
@@ -195,15 +183,11 @@ def main(argv=None):
                         help="then one paced round per server: each device scans every INTERVAL s (0: skip)")
     parser.add_argument("--no-sqlite-checkin", action="store_true", help="skip the informational SQLite check-in run")
     parser.add_argument("--profile", action="store_true", help="also run the profiling passes (not timed)")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="with --profile: also trace allocations of the 3,000-badge print (slow, minutes)")
-    parser.add_argument("--rl-accel-dir", help="with --profile: a directory holding the rl-accel package "
-                        "(pip install --target DIR rl-accel): what-if print with reportlab's C accelerator")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database at the end")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results/checkin.md")
     parser.add_argument("--report-only", action="store_true",
                         help=f"measure nothing: rebuild the table and checkin.md from {WORK / 'last-run.json'}")
-    parser.add_argument("--quick", action="store_true", help="smoke run: sizes 200,1200, a 2,000-registration "
+    parser.add_argument("--quick", action="store_true", help="smoke run: a 2,000-registration "
                         "check-in event, 4 threads, 1 x 3 s; implies --no-write")
     args = parser.parse_args(argv)
     last = WORK / ("last-run-no-write.json" if args.no_write or args.quick else "last-run.json")
@@ -211,22 +195,17 @@ def main(argv=None):
         report(json.loads((WORK / "last-run.json").read_text()), args, WORK / "last-run.json")
         return
     if args.quick:
-        args.sizes, args.checkin_rows, args.threads, args.duration, args.rounds, args.warmup = \
-            "200,1200", 2000, 4, 3.0, 1, 1.0
+        args.checkin_rows, args.threads, args.duration, args.rounds, args.warmup = 2000, 4, 3.0, 1, 1.0
         args.no_write = True
     if args.duration > 120 or args.rounds > 10:
         parser.error("bounded: --duration ≤ 120 and --rounds ≤ 10")
     import checkin_api
-    import checkin_print
     data = {"machine": harness.machine(), "command": harness.command_line("checkin.py", argv),
             "sources_start": sources()}
     try:
-        if args.part in ("all", "print"):
-            data["print"] = checkin_print.part_print(args)
-        if args.part in ("all", "checkin"):
-            data["checkin_postgres"] = checkin_api.part_checkin(args, "postgres")
-            if not args.no_sqlite_checkin:
-                data["checkin_sqlite"] = checkin_api.part_checkin(args, "sqlite")
+        data["checkin_postgres"] = checkin_api.part_checkin(args, "postgres")
+        if not args.no_sqlite_checkin:
+            data["checkin_sqlite"] = checkin_api.part_checkin(args, "sqlite")
     finally:
         harness.stop_all()
     data["sources_end"] = sources()
@@ -239,8 +218,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
-        import checkin_print
-        checkin_print.child(sys.argv[1:])
-    else:
-        main()
+    main()

@@ -1,13 +1,10 @@
 """The report of ``checkin.py``: the console table and ``bench/results/checkin.md`` from the figures
 of a run (``last-run.json``); the hand-written Findings section of the file is kept."""
-import statistics
-
 import harness
 from harness import fmt, md_table
 
-TARGETS = {"print_small_s": 2.0, "print_large_s": 60.0, "ratio": 0.6, "p99_ms": 50.0}
+TARGETS = {"ratio": 0.6, "p99_ms": 50.0}
 FINDINGS_START, FINDINGS_END = "<!-- findings:start -->", "<!-- findings:end -->"
-NAN = float("nan")
 
 
 def verdict(ok):
@@ -15,7 +12,7 @@ def verdict(ok):
 
 
 def header(data) -> list[str]:
-    md = ["# Check-in benchmark: bulk badge print and the check-in API\n",
+    md = ["# Check-in benchmark: the check-in API\n",
           "Written by `bench/checkin.py` (the Findings section at the end is kept across runs).\n"]
     extra = [f"Command: `{data['command']}`"]
     start, end = data.get("sources_start"), data.get("sources_end", {})
@@ -26,102 +23,6 @@ def header(data) -> list[str]:
         if changed:
             extra.append(f"**Warning: changed during the run:** {', '.join(changed)} — figures may mix versions.")
     return md + harness.machine_lines(data["machine"], *extra)
-
-
-def print_section(pr, lines, missed) -> list[str]:
-    results = {int(k): v for k, v in pr["results"].items()}
-    sizes = sorted(results)
-    md = ["\n## 1. Bulk badge print (SQLite)\n",
-          f"SQLite file database (`{pr.get('db_path', 'badges.sqlite3')}`); the print path reads only (one count, one "
-          "`issue_missing` query that finds nothing, one `yield_per=500` select), so the database engine matters "
-          "little here. Each size is a separate event in the same file, printed by the print job "
-          "(`badges.print`: sheet A4, 2 × 2 with cut marks, sorted by organisation), started as the print button "
-          "starts it and run to its end by `jobs.execute` (the worker's task body) in a fresh subprocess per size; "
-          "the job's file is then read from job storage part by part and written to a scratch file (never held), "
-          "and checked (pages; ZIP members). Badges were "
-          "issued beforehand (`issue_missing` at setup). Seconds = from the job's start to the last byte read. Peak memory = "
-          "`ru_maxrss` of the subprocess at the end; 'after warm-up' = `ru_maxrss` after app start, login, the "
-          "badges page and one warm-up render (CJK font loaded), before the print. Cross-check: `VmHWM` from "
-          "`/proc/self/status` (the same high-water mark, but of the child's own address space only: Linux carries "
-          "the parent's resident size at fork into the child's `ru_maxrss`, so the parent stays small and prepares "
-          "the database in a subprocess of its own; parent VmHWM "
-          f"{max(r.get('parent_hwm_mb', NAN) for r in results.values()):.0f} MB).\n"]
-    rows = []
-    lines.append("Bulk badge print (SQLite, test client, fresh process per size)")
-    lines.append(f"{'badges':>8} {'output':<16} {'seconds':>8} {'MB':>6} {'RSS warm':>9} {'RSS peak':>9} "
-                 f"{'growth':>7} {'VmHWM':>6}  target")
-    for size in sizes:
-        r = results[size]
-        secs = [x["seconds"] for x in r["runs"]]
-        sec, check = statistics.median(secs), r["check"]
-        out = "1 PDF" if check["kind"] == "pdf" else f"ZIP of {check['files']} PDFs"
-        target = ""
-        for applies, key, digits in ((size <= 1000, "print_small_s", 2), (size >= 30000, "print_large_s", 1)):
-            if applies:
-                ok = sec <= TARGETS[key]
-                target = f"≤ {TARGETS[key]:.0f} s: {verdict(ok)}"
-                if not ok:
-                    missed.append(f"Print of {size:,} badges took {sec:.{digits}f} s > {TARGETS[key]:.0f} s")
-        if not check["ok"]:
-            missed.append(f"Print of {size:,} badges: output check failed ({check})")
-        growth, mb = r["peak_mb"] - r["base_peak_mb"], r["runs"][0]["bytes"] / 2 ** 20
-        rows.append([f"{size:,}", out, f"{sec:.2f} ({', '.join(f'{s:.2f}' for s in secs)})",
-                     f"{statistics.median(x['first_byte_s'] for x in r['runs']):.2f}", f"{mb:.1f}",
-                     f"{check['pages']:,} ({'ok' if check['ok'] else 'WRONG'})", f"{r['base_peak_mb']:.0f}",
-                     f"{r['peak_mb']:.0f}", f"{growth:+.0f}", f"{r.get('hwm_mb', NAN):.0f}", target])
-        lines.append(f"{size:>8,} {out:<16} {sec:>8.2f} {mb:>6.1f} {r['base_peak_mb']:>9.0f} {r['peak_mb']:>9.0f} "
-                     f"{growth:>+7.0f} {r.get('hwm_mb', NAN):>6.0f}  {target.replace('**', '')}")
-    md += md_table(["Badges", "Output", "Seconds (median; runs)", "First byte s", "Size MB", "Pages (check)",
-                    "ru_maxrss after warm-up MB", "ru_maxrss at end MB", "Growth MB", "VmHWM at end MB", "Target"],
-                   rows, ["---:", "---", "---", "---:", "---:", "---", "---:", "---:", "---:", "---:", "---"])
-    peaks = {s: results[s]["peak_mb"] for s in sizes}
-    growths = {s: results[s]["peak_mb"] - results[s]["base_peak_mb"] for s in sizes}
-    if len(sizes) >= 2:
-        # flat: the largest print peaks within 30 MB (or 15 %) of the smallest ZIP-sized one
-        ref, large = ([s for s in sizes if s > 1000] or sizes)[0], sizes[-1]
-        flat = peaks[large] <= peaks[ref] + max(30.0, 0.15 * peaks[ref])
-        slope = (peaks[large] - peaks[ref]) / (large - ref) * 1000 if large != ref else 0.0
-        text = (f"peak RSS {', '.join(f'{peaks[s]:.0f} MB at {s:,}' for s in sizes)}; over the warm-up baseline "
-                f"{', '.join(f'{growths[s]:+.0f} MB' for s in sizes)}; ≈ {slope:+.1f} MB per 1,000 badges between "
-                f"{ref:,} and {large:,}")
-        md.append(f"\nMemory does not grow with the count (target): {verdict(flat)} — {text}.")
-        lines.append(f"memory flat with the count: {'met' if flat else 'MISSED'} ({text})")
-        if not flat:
-            missed.append(f"Print memory grows with the count: {text}")
-    warm = [results[s]["warm"] for s in sizes]
-    md.append(f"\nFor information: app start + login + badges page {statistics.median(w['startup_s'] for w in warm):.2f} s; "
-              f"first render of a process (loads the CJK font and reportlab) "
-              f"{statistics.median(w['first_render_s'] for w in warm):.2f} s (not included above: a running server "
-              "has done it once).")
-    md.append("\nData: " + "; ".join(
-        f"{int(k):,}: {v['imported']:,} imported ({v['import_s']:.1f} s), categories "
-        + ", ".join(f"{c} {n:,}" for c, n in sorted(v["categories"].items(), key=lambda kv: -kv[1]))
-        for k, v in sorted(pr["setup"].items(), key=lambda kv: int(kv[0]))) + ".")
-    md.append(f"\nChild command per size (run by the script): `{results[sizes[-1]]['command']}`")
-    if pr.get("profile"):
-        md.append(f"\nProfile (cProfile, {pr['profile']['size']:,} badges): `{pr['profile'].get('profile')}`.")
-    if pr.get("breakdown"):
-        md.append("\nPer-badge breakdown, ms per badge (200 badges, A4; the what-ifs are measured here only, "
-                  "nothing in eventops/ was changed):\n")
-        md += md_table(["Step", "ms per badge"], [[k, f"{v:.1f}"] for k, v in pr["breakdown"].items()], ["---", "---:"])
-        lines.append("per badge (ms): " + "; ".join(f"{k.strip()} {v:.1f}" for k, v in pr["breakdown"].items()))
-    ra = pr.get("rl_accel")
-    if ra:
-        rp, badge = ra["print"], ra["breakdown"].get("badge, as rendered now", NAN)
-        md.append(f"\nWhat-if, reportlab's optional C accelerator `rl-accel` (installed with `pip install --target "
-                  f"{ra['dir']} rl-accel` and put on PYTHONPATH for these subprocesses only; the project's virtualenv "
-                  f"is unchanged): badge {badge:.1f} ms "
-                  f"(QR {next((v for k, v in ra['breakdown'].items() if k.startswith('its QR')), NAN):.1f} ms); "
-                  f"the {rp['size']:,}-badge print job took {rp['runs'][0]['seconds']:.1f} s, "
-                  f"ru_maxrss {rp['peak_mb']:.0f} MB, output {'ok' if rp['check']['ok'] else 'WRONG'}.")
-        lines.append(f"what-if rl-accel: {rp['size']:,} badges in {rp['runs'][0]['seconds']:.1f} s ({badge:.1f} ms per badge)")
-    for size, t in (pr.get("tracemalloc") or {}).items():
-        tm = t.get("tracemalloc")
-        if tm:
-            md.append(f"\ntracemalloc, {int(size):,} badges: Python heap peak {tm.get('peak_mb', 0):.0f} MB, still held "
-                      f"at the end {tm.get('current_mb', 0):.0f} MB; largest holders:\n")
-            md.extend(f"- {line}" for line in tm.get("top", []))
-    return md
 
 
 def checkin_section(kind, ck, lines, missed) -> list[str]:
@@ -217,8 +118,6 @@ def build(data) -> tuple[str, str, list]:
     """(console table, markdown body, missed targets)."""
     lines, missed = [], []
     md = header(data)
-    if data.get("print"):
-        md += print_section(data["print"], lines, missed)
     for kind in ("postgres", "sqlite"):
         if data.get(f"checkin_{kind}"):
             md += checkin_section(kind, data[f"checkin_{kind}"], lines, missed)

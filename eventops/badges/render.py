@@ -199,7 +199,7 @@ def chunks(badges, size=None):
         yield batch
 
 
-class _Pipe(io.RawIOBase):
+class Pipe(io.RawIOBase):
     """A write-only stream whose bytes are collected and handed out as they come."""
 
     def __init__(self):
@@ -219,7 +219,7 @@ class _Pipe(io.RawIOBase):
 
 def zip_stream(badges, *, sheet="a4", title="Badges", name="badges"):
     """A ZIP of PDFs of at most CHUNK badges each, yielded piece by piece as each PDF is made."""
-    pipe = _Pipe()
+    pipe = Pipe()
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for number, batch in enumerate(chunks(badges), 1):
             pdf = render(batch, sheet=sheet, title=f"{title} {number}")
