@@ -20,14 +20,24 @@ from .solver import METHODS, InstanceError, check, load_instance, mip_available,
 meetings_cli = AppGroup("meetings", help="Schedule the one-to-one meetings of a partnering event.")
 
 
+def solver_options(*, time_limit: float):
+    """-o SCHEDULE.json, --time-limit and --method, as the solving commands take them."""
+    def decorate(command):
+        for option in reversed([
+            click.option("-o", "--output", "output", metavar="SCHEDULE.json", required=True,
+                         type=click.Path(dir_okay=False), help="Where to write the schedule (JSON, UTF-8)."),
+            click.option("--time-limit", default=time_limit, show_default=True, type=click.FloatRange(min=0.1),
+                         help="Seconds the solver may use."),
+            click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS),
+                         help="auto: HiGHS when installed, else the heuristic.")]):
+            command = option(command)
+        return command
+    return decorate
+
+
 @meetings_cli.command("solve")
 @click.argument("instance_path", metavar="INSTANCE.json", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "output", metavar="SCHEDULE.json", required=True,
-              type=click.Path(dir_okay=False), help="Where to write the schedule (JSON, UTF-8).")
-@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds the solver may use.")
-@click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS),
-              help="auto: HiGHS when installed, else the heuristic.")
+@solver_options(time_limit=10.0)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for the heuristic's choices.")
 def solve_command(instance_path, output, time_limit, method, seed):
     """Read INSTANCE.json, schedule its meetings, write SCHEDULE.json (see meeting-instance.md)."""
@@ -52,12 +62,7 @@ def solve_command(instance_path, output, time_limit, method, seed):
 @meetings_cli.command("replan")
 @click.argument("instance_path", metavar="INSTANCE.json", type=click.Path(exists=True, dir_okay=False))
 @click.argument("current_path", metavar="CURRENT.json", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "output", metavar="SCHEDULE.json", required=True,
-              type=click.Path(dir_okay=False), help="Where to write the schedule (JSON, UTF-8).")
-@click.option("--time-limit", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds the solver may use.")
-@click.option("--method", default="auto", show_default=True, type=click.Choice(METHODS),
-              help="auto: HiGHS when installed, else the heuristic.")
+@solver_options(time_limit=5.0)
 def replan_command(instance_path, current_path, output, time_limit, method):
     """Re-plan: keep INSTANCE.json's fixed meetings, the best weight, and as few of CURRENT.json's
     meetings moved as possible; write SCHEDULE.json (with moved, dropped and added)."""

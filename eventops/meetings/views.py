@@ -212,9 +212,13 @@ def reopen(event, request_id):
 @event_view("event.manage")
 def schedule(event):
     """The scheduler runs as a job (one per event at a time), under its time limit."""
-    seconds = meeting_jobs.seconds_from(request.form.get("seconds"))
-    done = perform(lambda: jobs.start(event, meeting_jobs.SCHEDULE.name, {"time_limit": seconds}, actor=current_user,
-                                      dedupe_key=f"schedule:{event.id}"))
+    return _solver_job(event, meeting_jobs.SCHEDULE, {"time_limit": meeting_jobs.seconds_from(request.form.get("seconds"))})
+
+
+def _solver_job(event, kind, params):
+    """Start the scheduler's job (one solver job per event at a time: pressing again while it runs
+    leads to the running one) and go to its page."""
+    done = perform(lambda: jobs.start(event, kind.name, params, actor=current_user, dedupe_key=f"schedule:{event.id}"))
     if not done:
         return redirect(url_for("meetings.manage", slug=event.slug))
     return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
@@ -225,11 +229,7 @@ def schedule(event):
 def replan(event):
     """Re-plan the rest of the day (a job): held, started and announced meetings of people who are
     here stay; the others move as little as possible. The result is a draft to announce."""
-    done = perform(lambda: jobs.start(event, meeting_jobs.REPLAN.name, {}, actor=current_user,
-                                      dedupe_key=f"schedule:{event.id}"))
-    if not done:
-        return redirect(url_for("meetings.manage", slug=event.slug))
-    return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
+    return _solver_job(event, meeting_jobs.REPLAN, {})
 
 
 @bp.route("/manage/<slug>/meetings/place", methods=["POST"])
