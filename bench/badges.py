@@ -128,12 +128,7 @@ def reference_pdf(batch) -> bytes:
             c.showPage()
         col, row = slot % (cols * rows) % cols, slot % (cols * rows) // cols
         x0, y0 = left + col * (w + gap), top - (row + 1) * h - row * gap
-        colour = HexColor(lay["colours"].get(badge.band_key, lay["colours"]["other"]))
-        c.setStrokeColor(HexColor("#dddddd"))
-        c.rect(x0, y0, w, h, stroke=1, fill=0)
-        band = lay["band"]["height_mm"] * mm
-        c.setFillColor(colour)
-        c.rect(x0, y0 + h - band, w, band, stroke=0, fill=1)
+        _w, _h, band, _colour = render.draw_frame(c, badge, lay, x0, y0)  # the same outline and band
         c.setFillColor(HexColor("#ffffff"))
         centred(c, badge.band_label, x0 + w / 2, y0 + h - band + 4 * mm, lay["band"]["text_size"])
         ev = f["event"]

@@ -77,17 +77,23 @@ def _wrap(text, size, width, max_lines):
     return lines[:max_lines]
 
 
-def _draw_badge(c, badge: BadgeData, lay, x0, y0):
-    """Every text through fonts.draw: each character in the first font of the chain that has it."""
+def draw_frame(c, badge: BadgeData, lay, x0, y0):
+    """The badge's outline and its coloured band (by category); returns (w, h, band height, colour)."""
     w, h = lay["width_mm"] * mm, lay["height_mm"] * mm
-    centre = x0 + w / 2
-    f = lay["fields"]
     colour = HexColor(lay["colours"].get(badge.band_key, lay["colours"]["other"]))
     c.setStrokeColor(HexColor("#dddddd"))
     c.rect(x0, y0, w, h, stroke=1, fill=0)
     band = lay["band"]["height_mm"] * mm
     c.setFillColor(colour)
     c.rect(x0, y0 + h - band, w, band, stroke=0, fill=1)
+    return w, h, band, colour
+
+
+def _draw_badge(c, badge: BadgeData, lay, x0, y0):
+    """Every text through fonts.draw: each character in the first font of the chain that has it."""
+    w, h, band, colour = draw_frame(c, badge, lay, x0, y0)
+    centre = x0 + w / 2
+    f = lay["fields"]
     c.setFillColor(HexColor(lay["band"]["text_colour"]))
     fonts.draw(c, centre, y0 + h - band + 4 * mm, badge.band_label, lay["band"]["text_size"], "centre")
     ev = f["event"]
