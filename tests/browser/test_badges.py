@@ -32,3 +32,23 @@ def test_the_badges_page_lists_a_name_no_font_covers(app, live_server, desktop, 
     rows.first.get_by_role("link").click()
     desktop.wait_for_url("**/registrations/*")
     assert desktop.locator("input[name='name']").input_value() == "王" + EXT_G + "明"  # to correct it there
+
+
+def test_an_attendee_named_with_ext_b_downloads_a_badge_that_prints_it(app, live_server, phone, event, tmp_path):
+    """欧阳𠮷 on a phone: the personal page's badge link gives a PDF with 𠮷 embedded (the fallback
+    font) and in the text layer."""
+    import subprocess
+    with app.test_request_context():
+        _registration, token = registrations.register(event, person(7, name="欧阳" + JI))
+        db.session.commit()
+    phone.goto(f"{live_server}/r/{token}")
+    assert "欧阳" + JI in phone.inner_text("body")
+    with phone.expect_download() as download:
+        phone.evaluate("document.getElementById('badge-pdf').setAttribute('download', 'badge.pdf')")
+        phone.click("#badge-pdf")
+    path = tmp_path / "badge.pdf"
+    download.value.save_as(path)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "欧阳" + JI in text, text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "HanaMin" in fonts, fonts
