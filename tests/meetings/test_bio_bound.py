@@ -112,3 +112,32 @@ def test_bio_shape_ratios(bench):
     assert 0.25 < share < 0.35
     assert len(inst.fixed) == 20
     assert len({(r.a, r.b) for r in inst.requests}) == 2000
+
+
+def two_days(data):
+    data["slots"] = [{"id": "s1", "start": "2025-05-24T09:00:00+08:00", "end": "2025-05-24T09:20:00+08:00"},
+                     {"id": "s2", "start": "2025-05-25T09:00:00+08:00", "end": "2025-05-25T09:20:00+08:00"}]
+    return data
+
+
+def test_day_bound_is_tighter_when_days_matter(bench):
+    # c, d, e, f come on day 1 only and there is one table; a and b, with nothing to discuss, make
+    # the second day's table count for the slot-free bound
+    first = [{"id": x, "org": "o1", "available": ["s1"]} for x in "cdef"]
+    data = two_days(make(slots=2, tables=1, participants=["a", "b", *first],
+                         requests=[("r1", "c", "d", 1), ("r2", "e", "f", 1)]))
+    inst = load_instance(data)
+    assert exact_optimum(inst) == 1
+    assert bench.slot_free_bound(inst, time_limit=20)["bound"] == 2
+    day = bench.day_bound(inst, time_limit=20)
+    assert day["blocks"] == 2 and day["bound"] == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_day_bound_between_the_optimum_and_the_slot_free_bound(bench, seed):
+    inst = load_instance(bench.generate_bio(150, seed))
+    ref = bench.reference(inst, 30)
+    assert ref["kind"] == "optimum"
+    day = bench.day_bound(inst, time_limit=20)
+    assert day["blocks"] == 4
+    assert ref["reference"] <= day["bound"] <= bench.slot_free_bound(inst, time_limit=20)["bound"]
