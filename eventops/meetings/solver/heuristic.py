@@ -26,7 +26,9 @@ def first_fit(plan: Plan):
             plan.try_insert(r)
 
 
-def greedy(plan: Plan):
+def greedy(plan: Plan, prefer: set[int] | None = None):
+    """Heaviest first, each in its least-demanded free slot. With ``prefer`` (the requests a
+    relaxation picked), those go first and only their demand counts, then the others."""
     inst = plan.inst
     S = plan.S
     todo = [r for r in plan.unplaced() if plan.options[r]]
@@ -34,6 +36,8 @@ def greedy(plan: Plan):
     press_p = [[0.0] * S for _ in inst.participants]
     press_s = [0.0] * S
     for r in todo:
+        if prefer is not None and r not in prefer:
+            continue
         share = plan.weight[r] / len(plan.options[r])
         a, c = plan.ends[r]
         for s in plan.options[r]:
@@ -41,7 +45,10 @@ def greedy(plan: Plan):
             press_p[c][s] += share
             press_s[s] += share
     plan.press_p, plan.press_s = press_p, press_s
-    todo.sort(key=lambda r: (-plan.weight[r], len(plan.options[r]), r))
+    if prefer is None:
+        todo.sort(key=lambda r: (-plan.weight[r], len(plan.options[r]), r))
+    else:
+        todo.sort(key=lambda r: (r not in prefer, -plan.weight[r], len(plan.options[r]), r))
     for r in todo:
         a, c = plan.ends[r]
         best, best_score = None, None

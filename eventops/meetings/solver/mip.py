@@ -348,3 +348,77 @@ def round_plan(model: Model, lp: LpResult, plan: Plan):
                 b = max(free, key=lambda k: (broker_pref.get((g, s, k), 0.0), -plan.elig[r].index(k)))
             plan.place(r, s, b)
             break
+
+
+def slot_free(plan: Plan, deadline: float, seed: int = 0) -> tuple[float | None, set[int] | None]:
+    """The relaxation that forgets *when* meetings happen, as an integer programme: one binary per
+    request that has a candidate slot; each participant in at most min(candidate-free slots it is
+    available in, its cap) meetings; all meetings within sum over slots of min(tables, people
+    available // 2); broker-needing requests of a topic shared out among the brokers of that topic
+    within min(cap, available slots) each. Tiny (requests + topics x brokers columns) and solved in
+    seconds where the slot-indexed LP is out of reach. Returns (a proven upper bound on the
+    objective, fixed meetings included, or None; the requests its best solution schedules, or None):
+    a set of requests that fits every count, which a construction can try to place first."""
+    inst = plan.inst
+    S, T, P = plan.S, len(inst.tables), len(inst.participants)
+    topics = sorted({g for br in inst.brokers for g in br.specialties})
+    topic_of = {g: i for i, g in enumerate(topics)}
+    row_t0 = P + 1
+    row_b0 = row_t0 + len(topics)
+    n_rows = row_b0 + len(inst.brokers)
+    upper = np.zeros(n_rows)
+    people_at = [0] * S
+    for p, part in enumerate(inst.participants):
+        upper[p] = min(len(part.available), plan.pcap[p])
+        for s in part.available:
+            people_at[s] += 1
+    upper[P] = sum(min(T, people_at[s] // 2) for s in range(S))
+    for k, br in enumerate(inst.brokers):
+        upper[row_b0 + k] = min(len(br.available), plan.bcap[k])
+    cols, cost, lower, col_upper, start, index, value = [], [], [], [], [0], [], []
+    for r in range(plan.R):
+        if not plan.options[r] and not plan.fixed[r]:
+            continue
+        a, c = plan.ends[r]
+        rows = [a, c, P]
+        if plan.needs[r]:
+            rows.append(row_t0 + topic_of[inst.requests[r].topic])
+        cols.append(r)
+        cost.append(float(plan.weight[r]))
+        lower.append(1.0 if plan.fixed[r] else 0.0)
+        col_upper.append(1.0)
+        index += rows
+        start.append(len(index))
+    value = [1.0] * len(index)
+    for t, g in enumerate(topics):
+        for k, br in enumerate(inst.brokers):
+            if g in br.specialties:
+                cost.append(0.0)
+                lower.append(0.0)
+                col_upper.append(float(upper[row_b0 + k]))
+                index += [row_t0 + t, row_b0 + k]
+                value += [-1.0, 1.0]
+                start.append(len(index))
+    n = len(cost)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, n_rows
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.array(cost)
+    lp.col_lower_, lp.col_upper_ = np.array(lower), np.array(col_upper)
+    lp.row_lower_, lp.row_upper_ = np.full(n_rows, -highspy.kHighsInf), upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.array(start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(value)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    h = new_highs(deadline, seed)
+    h.setOptionValue("mip_rel_gap", 1e-4)
+    h.passModel(lp)
+    h.run()
+    info = h.getInfo()
+    bound = info.mip_dual_bound if abs(info.mip_dual_bound) < 1e20 else None
+    chosen = None
+    if info.primal_solution_status == 2:
+        x = h.getSolution().col_value
+        chosen = {r for j, r in enumerate(cols) if x[j] > 0.5}
+    return bound, chosen
