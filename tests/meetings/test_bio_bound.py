@@ -1,4 +1,4 @@
-"""The slot-free upper bound of bench/meetings.py (issue 16 item 6): proven, so never below the
+"""The slot-free upper bound of bench/meetings_bio.py (issue 16 item 6): proven, so never below the
 exact optimum; equal to it where the slots do not matter; and the BIO generator's shape."""
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 def bench():
     if str(BENCH) not in sys.path:
         sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_meetings", BENCH / "meetings.py")
+    spec = importlib.util.spec_from_file_location("bench_meetings_bio", BENCH / "meetings_bio.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
