@@ -139,8 +139,10 @@ def set_window(event):
 @bp.route("/checkin/no-shows.csv")
 @event_view("checkin.manage")
 def no_shows_csv(event):
-    rows = ([r.name, r.organisation.name, str(r.category_label), r.position, r.mobile, r.email]
-            for r in stats.no_shows(event))
+    # read whole before the answer streams: the request's session ends when the view returns, and
+    # ORM rows read after that would find no identity map (a 500 mid-download)
+    rows = [[r.name, r.organisation.name, str(r.category_label), r.position, r.mobile, r.email]
+            for r in stats.no_shows(event)]
     header = [_("Name"), _("Organisation"), _("Category"), _("Position"), _("Mobile number"), _("E-mail")]
     return download(csv_chunks(header, rows), f"{event.slug}-no-shows.csv")
 

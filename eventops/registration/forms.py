@@ -13,10 +13,7 @@ from ..organisations.models import ORG_TYPES
 from .models import STATUSES
 from .queries import SORTS
 from .services import data_from_registration
-from .validation import LIMITS, RegistrationData
-
-# categories a member of the public may choose; the others are given by organizers
-PUBLIC_CATEGORIES = ("attendee", "exhibitor", "broker", "media")
+from .validation import LIMITS, PUBLIC_CATEGORIES, RegistrationData
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -300,11 +300,12 @@ def _duplicate_on_edit_error():
 # --- registering ------------------------------------------------------------------------------
 
 def register(event, data: RegistrationData, *, actor=None, source="web", locale="zh", user=None,
-             now=None) -> tuple[Registration, str]:
+             now=None, public=False) -> tuple[Registration, str]:
     """Register one person. Returns the registration and the secret of its personal link.
 
     Raises InvalidInput for bad fields (all of them at once) and RegistrationError when
-    registration is closed or the person is already registered.
+    registration is closed or the person is already registered. ``public``: the public form's
+    sign-up, which may choose only the public categories (never VIP, speaker or staff).
 
     Before the event's lock: the duplicate look-up and a known organisation's. Under it, until
     the commit: the lock (which also reads the capacity, places held and rules version), the
@@ -320,7 +321,7 @@ def register(event, data: RegistrationData, *, actor=None, source="web", locale=
             raise RegistrationError("not_open", _("Registration has not opened yet."))
         if state == "closed":
             raise RegistrationError("closed", _("Registration for this event is closed."))
-    data = validation.clean(event, data)
+    data = validation.clean(event, data, public=public)
     email_key = data.email.lower()
     # a known organisation is read before the lock (it is never renamed or removed); only a new
     # one is created under it

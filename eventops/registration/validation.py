@@ -74,8 +74,13 @@ def normalise_email(raw: str) -> str | None:
     return value
 
 
-def clean(event, data: RegistrationData, *, partial_category: bool = False) -> RegistrationData:
-    """Return the cleaned data or raise InvalidInput with a translated message per bad field."""
+#: categories a member of the public may choose; the others (VIP, speaker, staff) are given by organizers
+PUBLIC_CATEGORIES = ("attendee", "exhibitor", "broker", "media")
+
+
+def clean(event, data: RegistrationData, *, partial_category: bool = False, public: bool = False) -> RegistrationData:
+    """Return the cleaned data or raise InvalidInput with a translated message per bad field.
+    ``public``: a sign-up on the public form, whose categories are :data:`PUBLIC_CATEGORIES`."""
     errors: dict[str, str] = {}
     out = RegistrationData()
     rules = rules_of(event)
@@ -112,7 +117,7 @@ def clean(event, data: RegistrationData, *, partial_category: bool = False) -> R
     out.email = email or ""
 
     out.category = (data.category or "").strip()
-    if out.category not in CATEGORIES:
+    if out.category not in CATEGORIES or (public and out.category not in PUBLIC_CATEGORIES):
         errors["category"] = _("Please choose a category.")
 
     allowed_tags = set(rules.tags)

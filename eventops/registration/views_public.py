@@ -61,7 +61,7 @@ def register(event):
         if org_matches is not None:
             return _register_page(event, form, org_matches=org_matches, status=200)
         done = perform(lambda: services.register(
-            event, form_to_data(form), locale=_locale(),
+            event, form_to_data(form), locale=_locale(), public=True,
             user=current_user if current_user.is_authenticated else None), form=form, field="general")
         if done:
             return redirect(url_for("registration.personal", token=done.value[1], new=1))
