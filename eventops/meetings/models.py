@@ -173,7 +173,7 @@ class Meeting(db.Model):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: the draft before the last change by hand ({"status", "slot_id", "table_id", "broker_id",
     #: "cancel_reason", "pinned", "request_status"}, or {"created": true}); cleared by announce
-    undo = mapped_column(JSON)
+    undo = mapped_column(JSON(none_as_null=True))  # None is SQL NULL: "IS NOT NULL" means something to undo
     #: the published version; NULL status: never published
     published_status: Mapped[str | None] = mapped_column(String(16))
     published_slot_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_slots.id", ondelete="CASCADE"))

@@ -171,3 +171,21 @@ def test_organizers_open_any_participants_agenda(zone_event, organizer, client):
     assert links.agenda_url(p[0]).removeprefix("https://register.example.cn") in page
     found = client.get(f"/manage/{event.slug}/meetings/?person_q=郑小").get_data(as_text=True)
     assert f"/meetings/people/{p[0].id}" in found
+
+
+def test_nothing_to_undo_after_the_announcement_is_sql_null(zone_event, organizer):
+    """A meeting whose change by hand was announced has nothing to undo: ``undo`` is SQL NULL (not
+    the JSON value null, which made ``undo IS NOT NULL`` true for every meeting and listed them all
+    as changed)."""
+    from sqlalchemy import text as sql
+
+    from eventops.meetings import placing, publishing, zone
+    event, p = zone_event["event"], zone_event["people"]
+    slots, tables = zone.slots_of(event), zone.tables_of(event)
+    meeting = placing.place(event, zone.ask(event, p[0], p[1], actor=organizer), slots[0], tables[0], actor=organizer)
+    db.session.commit()
+    assert [m.id for m in publishing.undoable_of(event)] == [meeting.id]
+    publishing.announce(event, actor=organizer)
+    db.session.commit()
+    assert publishing.undoable_of(event) == []
+    assert db.session.execute(sql("SELECT count(*) FROM meetings WHERE undo IS NOT NULL")).scalar() == 0
