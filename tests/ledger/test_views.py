@@ -92,6 +92,9 @@ def test_the_export_amounts_add_up_to_the_live_total(client, signing, clerk):
     values = [row[5] for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1, values_only=True)]
     assert round(sum(v for v in values if isinstance(v, (int, float))) * 100) == live
     assert round([c.value for c in sheet[sheet.max_row]][5] * 100) == live
+    # the page's list shows the same signed amounts as the exports
+    page = client.get(f"/manage/{event.slug}/signings/").get_data(as_text=True)
+    assert "-98,400,001.00" in page and "-1,552,900,000.50" in page
 
 
 def test_a_confirmation_adds_zero_amount_and_the_counted_column_still_adds_up(app, client, organizer, clerk):
