@@ -49,7 +49,8 @@ def test_the_big_screen_shows_six_latest_signings_without_scrolling(app, live_se
     titles = ["钇90微球国产替代及核医学诊疗一体化平台合作协议", "院内制剂转化为市场化中成药产品的独家许可协议",
               "儿童罕见病基因治疗临床试验合作框架协议", "智慧医院与医疗人工智能联合实验室共建协议",
               "创新药早期临床研究中心共建协议", "高端医疗器械国产化联合攻关协议", "肿瘤免疫细胞治疗产业化合作协议",
-              "生物样本库与真实世界研究数据合作协议"]
+              "生物样本库与真实世界研究数据合作协议",
+              "粤港澳大湾区" + "生物医药产业协同创新与成果转化" * 12 + "框架协议"]  # 190 characters: the form allows 300
     for n, title in enumerate(titles, 1):
         ledger.record(event, contract(morning, f"{n}2000000.00", title=title), actor=clerk, key=f"fit-{n:05d}")
     db.session.commit()
@@ -60,5 +61,9 @@ def test_the_big_screen_shows_six_latest_signings_without_scrolling(app, live_se
         .filter(li => li.getBoundingClientRect().bottom <= window.innerHeight).length""")
     assert visible >= 6, visible
     assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
+    # a long title is cut, never pushes the total off the screen
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    total = page.locator("#total").bounding_box()
+    assert 0 <= total["x"] and total["x"] + total["width"] <= width
     screenshot(page, f"live-total-{width}x{height}")
     context.close()
