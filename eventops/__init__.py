@@ -28,7 +28,7 @@ from .dashboard.views import bp as dashboard_bp
 from .demo.cli import demo_cli
 from .events import services as events
 from .events.models import CATEGORIES
-from .events.signals import capacity_changed
+from .events.signals import capacity_changed, question_deleting
 from .events.views import bp as events_bp
 from .exhibitors.models import DEMAND_KINDS, DEMAND_STATUSES, ZONES
 from .exhibitors.views_manage import bp as showcase_bp
@@ -44,6 +44,7 @@ from .ledger.cli import ledger_cli
 from .ledger.models import CONTRACT_CATEGORIES
 from .ledger.views import bp as ledger_bp
 from .meetings import jobs as meeting_jobs
+from .meetings import zone as meeting_zone
 from .meetings.cli import meetings_cli
 from .meetings.models import SESSION_KINDS
 from .meetings.views import bp as meetings_bp
@@ -104,6 +105,7 @@ def _connect_domains(app):
     core_views.init_app(app, load_event=events.by_slug, load_registration=registrations.by_token,
                         can=permissions.can)
     capacity_changed.connect(registrations.on_capacity_changed)
+    question_deleting.connect(meeting_zone.keep_optin_question)
     jobs.init_app(app, [badge_jobs.PRINT, registration_jobs.IMPORT, registration_jobs.MESSAGE, registration_jobs.SEND_LINKS,
                         meeting_jobs.SCHEDULE, meeting_jobs.REPLAN, ledger_jobs.PRESS])
 

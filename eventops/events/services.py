@@ -17,7 +17,7 @@ from ..core.timeutil import to_zone
 from ..core.models import MailMessage
 from ..extensions import db
 from .models import CATEGORIES, DEFAULT_TAGS, QUESTION_KINDS, CategoryCapacity, Event, Question
-from .signals import capacity_changed
+from .signals import capacity_changed, question_deleting
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
 
@@ -195,6 +195,7 @@ def add_question(event, *, label_zh, label_en="", kind="text", options=(), requi
 
 
 def delete_question(question, *, actor):
+    question_deleting.send(question)  # a part that depends on the question may refuse
     audit.record(actor, "question.delete", question, event=question.event, details={"label": question.label_zh})
     db.session.delete(question)
     db.session.flush()

@@ -110,6 +110,14 @@ def set_broker(event, registration, *, specialties=(), languages=(), available=(
 
 # --- settings ---------------------------------------------------------------------------------
 
+def keep_optin_question(question, **_kwargs):
+    """Refuse to delete the question that decides who takes part (``events.question_deleting``):
+    without it, the next schedule would take in every confirmed attendee."""
+    if settings_of(question.event).optin_question_id == question.id:
+        raise ZoneError("optin_question", _("This question decides who takes part in the negotiation zone. "
+                                            "Choose another question (or none) in the zone's settings first."))
+
+
 def settings_of(event) -> ZoneSettings:
     """The zone's settings (defaults until an organizer saves them; not added to the session)."""
     return db.session.get(ZoneSettings, event.id) or ZoneSettings(event_id=event.id, optin_question_id=None,

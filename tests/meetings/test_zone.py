@@ -294,3 +294,26 @@ def test_the_back_office_links_to_a_participants_negotiations(zone_event, organi
     login(client, organizer)
     page = client.get(f"/manage/{event.slug}/registrations/{p[0].id}").get_data(as_text=True)
     assert f"/manage/{event.slug}/meetings/people/{p[0].id}" in page
+
+
+def test_the_optin_question_cannot_be_deleted_while_the_zone_uses_it(zone_event, organizer, client):
+    """Deleting the question that decides who takes part would silently take in everyone: refused,
+    with what to do instead; once the zone uses another (or none), it can go."""
+    from eventops.events import services as events
+    from eventops.events.models import Question
+    event = zone_event["event"]
+    question = events.add_question(event, label_zh="是否参加一对一洽谈？", kind="yesno", actor=organizer)
+    db.session.flush()
+    zone.save_settings(event, optin_question_id=question.id, actor=organizer)
+    db.session.commit()
+    login(client, organizer)
+    page = client.post(f"/manage/{event.slug}/questions/{question.id}/delete", follow_redirects=True)
+    assert page.status_code == 200 and "此问题决定谁参加一对一洽谈" in page.get_data(as_text=True)
+    question_id = question.id
+    db.session.expire_all()
+    assert db.session.get(Question, question_id) is not None
+    zone.save_settings(event, optin_question_id=None, actor=organizer)
+    db.session.commit()
+    client.post(f"/manage/{event.slug}/questions/{question_id}/delete")
+    db.session.expire_all()
+    assert db.session.get(Question, question_id) is None
