@@ -21,7 +21,8 @@
   var VERDICTS = { ok: 1, already_checked_in: 1, invalid: 1, revoked: 1, cancelled: 1, not_approved: 1,
                    wrong_event: 1, nonce_conflict: 1, not_open: 1 };
   var KIND = { ok: "ok", already_checked_in: "warn", not_open: "warn" };  // everything else is red
-  var PACK_STATUS = { a: "ok", p: "not_approved", c: "cancelled", r: "revoked" };
+  // i: checked in when the pack was read (here or at another gate): amber, as the server would say
+  var PACK_STATUS = { a: "ok", i: "already_checked_in", p: "not_approved", c: "cancelled", r: "revoked" };
   var TIMEOUT = 8000, PACK_EVERY = 60000;
   var gateSelect = document.getElementById("gate"), codeInput = document.getElementById("code");
   var result = document.getElementById("result");
@@ -142,7 +143,7 @@
     focusCode();
   });
 
-  function renderVerdict(body, forNonce) {
+  function renderVerdict(body, forNonce, quiet) {
     var a = body.attendee || {};
     var detail = [a.organisation, a.category_label].filter(Boolean).join(" · ");
     var kind = kindOf(body.status);
@@ -152,7 +153,7 @@
     }
     show(kind, body.message + (body.status === "ok" && a.vip ? " · VIP" : ""), a.name, detail,
          body.test ? D.msgTest : "", forNonce);
-    beep(kind.split(" ")[0]);
+    if (!quiet) beep(kind.split(" ")[0]);  // a late answer changes the screen without a sound
   }
 
   function renderProvisional(verdict, forNonce) {
@@ -161,7 +162,7 @@
       beep("warn");
       return;
     }
-    var title = verdict.status === "already_checked_in" ? D.msgSeen : MESSAGES[verdict.status];
+    var title = verdict.status === "already_checked_in" && verdict.here ? D.msgSeen : MESSAGES[verdict.status];
     var kind = kindOf(verdict.status);
     show(kind + " offline", title, verdict.name || "", D.msgQueued, D.msgProvisional, forNonce);
     beep(kind);
@@ -226,7 +227,7 @@
       }
       if (status !== "ok") return { status: status, name: entry[1] };
       return store.seen.has(EVENT, hash).then(function (seen) {
-        if (seen) return { status: "already_checked_in", name: entry[1] };
+        if (seen) return { status: "already_checked_in", name: entry[1], here: true };
         return store.seen.add(EVENT, hash).then(function () { return { status: "ok", name: entry[1], hash: hash }; });
       });
     });
@@ -310,7 +311,8 @@
   }
 
   function settle(item, body, live) {
-    if (live && shownNonce === item.nonce) renderVerdict(body, item.nonce);
+    // the answer replaces the provisional one still on screen (sent late too: it says what counts)
+    if (shownNonce === item.nonce) renderVerdict(body, item.nonce, !live);
     var steps = [];
     if (!live && !agrees(item.shown, body.status)) {
       steps.push(store.attention.put({

@@ -287,3 +287,23 @@ def test_signing_out_wipes_the_pack_and_keeps_the_queue(live_server, context_fac
         };
       })""")
     assert stored == [0, 1]
+
+
+def test_offline_a_person_checked_in_elsewhere_is_amber_and_the_answer_replaces_it(live_server, context_factory, door):
+    """李强 came in at another gate before this scanner read its pack: offline, his badge is amber
+    ("already checked in", not "scanned on this device"); when the network is back, the server's
+    answer takes the provisional one's place on the screen."""
+    _guest, li, *_rest = door["codes"]
+    checkin.scan(door["event"], gate=checkin.gates_of(door["event"])[0], nonce=uuid.uuid4().hex, code=li)
+    db.session.commit()
+    context = context_factory()
+    page = scanner(context, live_server, door)
+    context.set_offline(True)
+    type_code(page, li)
+    page.wait_for_selector("#result.warn.offline")
+    assert page.inner_text("#result-title") == "已签到" and page.inner_text("#result-name") == "李强"
+    context.set_offline(False)
+    wait_for_empty_queue(page)
+    page.wait_for_selector("#result.warn:not(.offline)")
+    assert "离线" not in page.inner_text("#result-flag")
+    assert page.inner_text("#result-name") == "李强"

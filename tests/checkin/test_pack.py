@@ -161,3 +161,36 @@ def test_a_pack_of_30000_badges_is_under_3_mb(app, client, organizer):
     assert json.loads(delta.data)["full"] is False and sorted(e[1] for e in entries) == ["c", "c", "c"]
     print(f"\npack of 30,000 badges: {len(whole.data):,} bytes in {full_seconds:.2f} s; "
           f"delta {len(delta.data):,} bytes in {delta_seconds:.3f} s")
+
+
+def test_the_pack_says_who_is_checked_in_and_a_delta_follows_check_ins(app, client, door, organizer):
+    """A person checked in (at any gate) is ``i`` in the pack, so that an offline scanner answers
+    amber for them too; a delta carries each check-in since the last copy, however late its scan
+    arrived (the scanner's moment), and an annulment."""
+    import uuid
+    _device, token = checkin.issue_device(door["event"], "东门闸机", actor=organizer)
+    east = checkin.gates_of(door["event"])[0]
+    db.session.commit()
+    start = now_utc()
+    try:
+        freeze_now(start + timedelta(minutes=10))
+        first = fetch(client, door["event"], token).get_json()
+        guest_hash = scanner_hash(first["key"], door["codes"]["guest"])
+        assert {h: s for h, s, _n in first["entries"]}[guest_hash] == "a"
+        freeze_now(start + timedelta(minutes=20))
+        # scanned offline at +5, arriving at +20: its moment is before the last copy (and its overlap)
+        result = checkin.scan(door["event"], gate=east, nonce=uuid.uuid4().hex, code=door["codes"]["guest"],
+                              scanned_at=start + timedelta(minutes=5), sent_at=start + timedelta(minutes=20))
+        assert result.status == "ok"
+        db.session.commit()
+        delta = fetch(client, door["event"], token, since=first["as_of"]).get_json()
+        assert delta["entries"] == [[guest_hash, "i", "欧阳钇媛"]]
+        whole = fetch(client, door["event"], token).get_json()
+        assert {h: s for h, s, _n in whole["entries"]}[guest_hash] == "i"
+        freeze_now(start + timedelta(minutes=30))
+        checkin.annul(result.check_in, actor=organizer, reason="误扫")
+        db.session.commit()
+        again = fetch(client, door["event"], token, since=delta["as_of"]).get_json()
+        assert again["entries"] == [[guest_hash, "a", "欧阳钇媛"]]
+    finally:
+        freeze_now(None)
