@@ -54,6 +54,16 @@ ACTIONS = {
     "booth.release": _l("Booth released"), "pi.create": _l("PI added"),
     "demand.submit": _l("Demand submitted"), "demand.publish": _l("Demand published"),
     "demand.reject": _l("Demand not published"),
+    "job.start": _l("Job started"), "mail.resend": _l("Mail sent again"),
+    "registration.send_links": _l("Personal links mailed"), "checkin.window": _l("Check-in window changed"),
+    "device.test_mode": _l("Scanner test mode changed"), "signing_session.close": _l("Signing session closed"),
+    "achievement.create": _l("Achievement added"), "achievement.stage": _l("Achievement stage changed"),
+    "article.create": _l("Report written"), "article.update": _l("Report edited"),
+    "article.publish": _l("Report published"), "trial.submit": _l("Clinical trial submitted"),
+    "trial.publish": _l("Clinical trial published"), "policy.submit": _l("Policy submitted"),
+    "policy.update": _l("Policy edited"), "policy.publish": _l("Policy published"),
+    "policy.reject": _l("Policy returned to its author"), "policy.attach": _l("Policy document attached"),
+    "policy.session": _l("Policy briefing session linked"),
 }
 
 FIELDS = {

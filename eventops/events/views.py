@@ -12,7 +12,7 @@ from ..core.urls import safe_next
 from ..core.views import event_view, of_event, perform, render_form
 from . import services
 from .forms import ROLE_LABELS, EventForm, QuestionForm, RoleForm
-from .models import CATEGORIES, Question
+from .models import CATEGORIES, QUESTION_KINDS, Question
 
 bp = Blueprint("events", __name__)
 
@@ -118,7 +118,8 @@ def questions(event):
                                           required=form.required.data, actor=current_user),
             _("The question has been added."), form=form):
         return redirect(url_for("events.questions", slug=event.slug))
-    return render_form("events/questions.html", event=event, form=form, action_form=ActionForm())
+    return render_form("events/questions.html", event=event, form=form, action_form=ActionForm(),
+                       question_kinds=QUESTION_KINDS)
 
 
 @bp.route("/manage/<slug>/questions/<int:question_id>/delete", methods=["POST"])
