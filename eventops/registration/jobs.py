@@ -123,7 +123,8 @@ def run_send_links(ctx) -> dict:
     params = ctx.params
     selection = {k: params[k] for k in ("ids", "filters", "import_batch_id") if k in params}
     imported = "import_batch_id" in params
-    key = f"import{params['import_batch_id']}:link" if imported else f"job{ctx.job.id}:link"
+    key = (f"import{params['import_batch_id']}:link" if imported
+           else f"{params['key']}:link" if params.get("key") else f"job{ctx.job.id}:link")
     ids = db.session.scalars(personal_links.recipients(event, **selection)).all()
     total = len(ids)
     note = _("Writing the mails")

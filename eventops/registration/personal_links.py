@@ -10,6 +10,9 @@ Many people are a job (``jobs.SEND_LINKS``), which commits every ``BATCH`` mails
 run twice passes a ``key``, and a person whose mail under that key exists gets no second link
 and no second mail. A few (up to ``INLINE_MAX``) are sent in the organizer's request.
 """
+import re
+import secrets
+
 from sqlalchemy import func, select
 
 from ..core import audit
@@ -27,6 +30,7 @@ BATCH = 500
 INLINE_MAX = 50
 #: at most this many ticked rows are taken from one request
 MAX_SELECTED = 1000
+SEND_KEY = re.compile(r"links-[A-Za-z0-9_-]{16}")
 
 
 def recipients(event, *, ids=None, filters=None, import_batch_id=None):
@@ -75,11 +79,22 @@ def send(event, registration_ids, *, kind="sent", key=None, now=None) -> int:
     return sent
 
 
-def send_now(event, selection: dict, *, actor) -> int:
+def new_send_key() -> str:
+    """The key of one confirmation page (its hidden field): the mails it sends are keyed by it."""
+    return "links-" + secrets.token_urlsafe(12)
+
+
+def send_key(value) -> str | None:
+    """A confirmation page's key as posted, or None when it is not one."""
+    return value if isinstance(value, str) and SEND_KEY.fullmatch(value) else None
+
+
+def send_now(event, selection: dict, *, actor, key=None) -> int:
     """Send the links of a small selection in the caller's transaction (the back office, up to
-    ``INLINE_MAX`` people). Returns how many mails were written."""
+    ``INLINE_MAX`` people). With ``key`` (a confirmation page's), a person already sent a link
+    under it gets none again. Returns how many mails were written."""
     ids = db.session.scalars(recipients(event, **selection)).all()
-    sent = send(event, ids)
+    sent = send(event, ids, key=key)
     record(event, actor, sent)
     return sent
 

@@ -150,16 +150,19 @@ def send_links(event):
     count = personal_links.count(event, **selection)
     if request.form.get("confirm") != "1":
         return render_template("registration/backoffice/send_links.html", event=event, count=count, scope=scope,
-                               ids=ids, args=args, back=back, form=ActionForm(), inline=personal_links.INLINE_MAX)
+                               ids=ids, args=args, back=back, form=ActionForm(), inline=personal_links.INLINE_MAX,
+                               send_key=personal_links.new_send_key())
     if count == 0:
         flash(_("Nobody to send a link to: the people chosen are cancelled or not accepted."), "error")
         return redirect(back)
+    key = personal_links.send_key(request.form.get("send_key"))
     if count <= personal_links.INLINE_MAX:
-        perform(lambda: personal_links.send_now(event, selection, actor=current_user),
-                lambda sent: _("%(n)d personal links are in the outbox; workers deliver them.", n=sent))
+        perform(lambda: personal_links.send_now(event, selection, actor=current_user, key=key),
+                lambda sent: _("%(n)d personal links are in the outbox; workers deliver them.", n=sent) if sent else
+                (_("These personal links were sent already from this page: nothing was sent again."), "info"))
         return redirect(back)
-    done = perform(lambda: jobs.start(event, registration_jobs.SEND_LINKS.name, selection, actor=current_user,
-                                      total=count))
+    done = perform(lambda: jobs.start(event, registration_jobs.SEND_LINKS.name, {**selection, **({"key": key} if key else {})},
+                                      actor=current_user, total=count, dedupe_key=key))
     if done:
         return redirect(url_for("jobs.show", slug=event.slug, job_id=done.value.id))
     return redirect(back)

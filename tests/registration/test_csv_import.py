@@ -382,6 +382,26 @@ def test_a_few_links_are_sent_in_the_request_without_a_job(app, event, organizer
     assert len(mails()) == len(people)
 
 
+def test_one_confirmation_page_sends_once(app, event, organizer):
+    """The same confirmation pressed twice (a second tab, a reload, a double click) writes the
+    links once; a new confirmation page is a new decision."""
+    people = _people(event, organizer, 2)
+    client = app.test_client()
+    login(client, organizer)
+    page = client.post(f"/manage/{event.slug}/registrations/links", data={"scope": "filtered"}).get_data(as_text=True)
+    key = re.search(r'name="send_key" value="([^"]+)"', page).group(1)
+    for _attempt in range(2):
+        done = client.post(f"/manage/{event.slug}/registrations/links",
+                           data={"scope": "filtered", "confirm": "1", "send_key": key}, follow_redirects=True)
+    assert "已经从此页面发送" in done.get_data(as_text=True)
+    assert len(mails()) == len(people)
+    again = client.post(f"/manage/{event.slug}/registrations/links", data={"scope": "filtered"}).get_data(as_text=True)
+    other = re.search(r'name="send_key" value="([^"]+)"', again).group(1)
+    assert other != key
+    client.post(f"/manage/{event.slug}/registrations/links", data={"scope": "filtered", "confirm": "1", "send_key": other})
+    assert len(mails()) == 2 * len(people)
+
+
 def test_only_the_events_organizers_may_send_links(app, event, organizer):
     from ..factories import make_user
     people = _people(event, organizer, 1)
