@@ -68,6 +68,61 @@ def shape_for(n: int):
     return (60, 16 + min(4, n // 500), 20 + min(5, n // 400), 10.0) if n <= 2000 else (120, 24, 40, 60.0)
 
 
+def make_participants(rng, n_people, n_hosp, availability, *, hospital_caps, other_caps) -> list[dict]:
+    """The people of a generated instance: the first ``n_hosp`` are hospitals; each has the
+    availability ``availability(hospital)`` gives and, with the share of its ``*_caps`` (share,
+    low, high), a cap drawn between low and high."""
+    participants = []
+    for i in range(n_people):
+        hospital = i < n_hosp
+        p = {"id": f"p{i + 1:05d}", "org": f"o{(i // 3) + 1:04d}"}
+        av = availability(hospital)
+        if av is not None:
+            p["available"] = av
+        share, low, high = hospital_caps if hospital else other_caps
+        if rng.random() < share:
+            p["max_meetings"] = rng.randint(low, high)
+        participants.append(p)
+    return participants
+
+
+def make_brokers(rng, n_brokers, topic_w, availability, *, caps, width) -> list[dict]:
+    """Brokers with one to three specialties drawn by ``topic_w`` (nobody covers the last topic),
+    a cap between ``caps`` and the availability ``availability()`` gives."""
+    brokers = []
+    for i in range(n_brokers):
+        k = rng.choice([1, 1, 2, 2, 3])
+        specs = set()
+        while len(specs) < k:
+            specs.add(rng.choices(TOPICS[:-1], topic_w[:-1])[0])  # nobody covers "imaging"
+        b = {"id": f"b{i + 1:0{width}d}", "specialties": sorted(specs), "max_meetings": rng.randint(*caps)}
+        av = availability()
+        if av is not None:
+            b["available"] = av
+        brokers.append(b)
+    return brokers
+
+
+def make_requests(rng, n_requests, participants, n_hosp, topic_w, needs_share, *, pick_to, width) -> list[dict]:
+    """Requests to the person ``pick_to()`` draws (popularity), mostly from someone who is not a
+    hospital, one per pair, 30 % mutual (weight 3), the others weight 1-2, a topic by ``topic_w``,
+    ``needs_share`` of them needing a broker."""
+    n_people = len(participants)
+    requests, pairs = [], set()
+    while len(requests) < n_requests:
+        to = pick_to()
+        frm = rng.randrange(n_hosp, n_people) if rng.random() < 0.9 else rng.randrange(n_people)
+        if frm == to or (min(frm, to), max(frm, to)) in pairs:
+            continue
+        pairs.add((min(frm, to), max(frm, to)))
+        mutual = rng.random() < 0.3
+        weight = 3 if mutual else rng.choice([1, 1, 2])
+        requests.append({"id": f"r{len(requests) + 1:0{width}d}", "from": participants[frm]["id"],
+                         "to": participants[to]["id"], "weight": weight,
+                         "topic": rng.choices(TOPICS, topic_w)[0], "needs_broker": rng.random() < needs_share})
+    return requests
+
+
 def generate(n_requests: int, seed: int = 1) -> dict:
     rng = random.Random(seed * 1_000_003 + n_requests)
     n_tables, n_slots, n_brokers, _ = shape_for(n_requests)
@@ -93,47 +148,17 @@ def generate(n_requests: int, seed: int = 1) -> dict:
 
     n_people = max(40, n_requests // 3)
     n_hosp = max(8, n_people // 12)
-    participants = []
-    for i in range(n_people):
-        hospital = i < n_hosp
-        p = {"id": f"p{i + 1:05d}", "org": f"o{(i // 3) + 1:04d}"}
-        av = availability(0.6 if hospital else 0.65, 0.4)
-        if av is not None:
-            p["available"] = av
-        if hospital and rng.random() < 0.7:
-            p["max_meetings"] = rng.randint(n_slots // 2, n_slots - 2)
-        elif not hospital and rng.random() < 0.5:
-            p["max_meetings"] = rng.randint(3, 8)
-        participants.append(p)
+    participants = make_participants(rng, n_people, n_hosp, lambda hospital: availability(0.6 if hospital else 0.65, 0.4),
+                                     hospital_caps=(0.7, n_slots // 2, n_slots - 2), other_caps=(0.5, 3, 8))
     topic_w = [1.0 / (i + 1) ** 0.7 for i in range(len(TOPICS))]
-    brokers = []
-    for i in range(n_brokers):
-        k = rng.choice([1, 1, 2, 2, 3])
-        specs = set()
-        while len(specs) < k:
-            specs.add(rng.choices(TOPICS[:-1], topic_w[:-1])[0])  # nobody covers "imaging"
-        b = {"id": f"b{i + 1:02d}", "specialties": sorted(specs), "max_meetings": rng.randint(8, 14)}
-        av = availability(0.3, 0.5)
-        if av is not None:
-            b["available"] = av
-        brokers.append(b)
+    brokers = make_brokers(rng, n_brokers, topic_w, lambda: availability(0.3, 0.5), caps=(8, 14), width=2)
     # Zipf over hospitals (most requests) and the rest (a tail).
     zipf = [1.0 / (i + 1) ** 1.1 for i in range(n_people)]
     for i in range(n_hosp, n_people):
         zipf[i] *= 0.3
     needs_share = rng.uniform(0.4, 0.6)
-    requests, pairs = [], set()
-    while len(requests) < n_requests:
-        to = rng.choices(range(n_people), zipf)[0]
-        frm = rng.randrange(n_hosp, n_people) if rng.random() < 0.9 else rng.randrange(n_people)
-        if frm == to or (min(frm, to), max(frm, to)) in pairs:
-            continue
-        pairs.add((min(frm, to), max(frm, to)))
-        mutual = rng.random() < 0.3
-        weight = 3 if mutual else rng.choice([1, 1, 2])
-        requests.append({"id": f"r{len(requests) + 1:05d}", "from": participants[frm]["id"],
-                         "to": participants[to]["id"], "weight": weight,
-                         "topic": rng.choices(TOPICS, topic_w)[0], "needs_broker": rng.random() < needs_share})
+    requests = make_requests(rng, n_requests, participants, n_hosp, topic_w, needs_share, width=5,
+                             pick_to=lambda: rng.choices(range(n_people), zipf)[0])
     data = {"slots": slots, "tables": tables, "participants": participants, "brokers": brokers,
             "requests": requests, "fixed": []}
     data["fixed"] = _some_fixed(data, rng, max(1, n_requests // 100))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import harness
 from harness import md_table
-from meetings import TOPICS, _some_fixed, fmt, highs_version, ratio, reference
+from meetings import TOPICS, _some_fixed, fmt, highs_version, make_brokers, make_participants, make_requests, ratio, reference
 
 from eventops.meetings.solver import check, first_fit_schedule, load_instance, solve_detailed  # noqa: E402
 
@@ -78,30 +78,10 @@ def generate_bio(n_requests: int = BIO["requests"], seed: int = 1) -> dict:
     n_people = shape["participants"]
     n_hosp = max(8, n_people // 12)
     n_slots = days * per_day
-    participants = []
-    for i in range(n_people):
-        hospital = i < n_hosp
-        p = {"id": f"p{i + 1:05d}", "org": f"o{(i // 3) + 1:04d}"}
-        av = availability(0.45 if hospital else 0.35)
-        if av is not None:
-            p["available"] = av
-        if hospital and rng.random() < 0.7:
-            p["max_meetings"] = rng.randint(n_slots // 4, n_slots - 8)
-        elif not hospital and rng.random() < 0.4:
-            p["max_meetings"] = rng.randint(6, 20)
-        participants.append(p)
+    participants = make_participants(rng, n_people, n_hosp, lambda hospital: availability(0.45 if hospital else 0.35),
+                                     hospital_caps=(0.7, n_slots // 4, n_slots - 8), other_caps=(0.4, 6, 20))
     topic_w = [1.0 / (i + 1) ** 0.7 for i in range(len(TOPICS))]
-    brokers = []
-    for i in range(shape["brokers"]):
-        k = rng.choice([1, 1, 2, 2, 3])
-        specs = set()
-        while len(specs) < k:
-            specs.add(rng.choices(TOPICS[:-1], topic_w[:-1])[0])  # nobody covers "imaging"
-        b = {"id": f"b{i + 1:03d}", "specialties": sorted(specs), "max_meetings": rng.randint(24, 48)}
-        av = availability(0.3)
-        if av is not None:
-            b["available"] = av
-        brokers.append(b)
+    brokers = make_brokers(rng, shape["brokers"], topic_w, lambda: availability(0.3), caps=(24, 48), width=3)
     zipf = [1.0 / (i + 1) ** 0.8 for i in range(n_people)]
     for i in range(n_hosp, n_people):
         zipf[i] *= 0.5
@@ -110,19 +90,8 @@ def generate_bio(n_requests: int = BIO["requests"], seed: int = 1) -> dict:
         acc += w
         cum.append(acc)
     people = range(n_people)
-    requests, pairs = [], set()
-    while len(requests) < n_requests:
-        to = rng.choices(people, cum_weights=cum)[0]
-        frm = rng.randrange(n_hosp, n_people) if rng.random() < 0.9 else rng.randrange(n_people)
-        if frm == to or (min(frm, to), max(frm, to)) in pairs:
-            continue
-        pairs.add((min(frm, to), max(frm, to)))
-        mutual = rng.random() < 0.3
-        weight = 3 if mutual else rng.choice([1, 1, 2])
-        requests.append({"id": f"r{len(requests) + 1:06d}", "from": participants[frm]["id"],
-                         "to": participants[to]["id"], "weight": weight,
-                         "topic": rng.choices(TOPICS, topic_w)[0],
-                         "needs_broker": rng.random() < shape["needs_broker"]})
+    requests = make_requests(rng, n_requests, participants, n_hosp, topic_w, shape["needs_broker"], width=6,
+                             pick_to=lambda: rng.choices(people, cum_weights=cum)[0])
     data = {"slots": slots, "tables": tables, "participants": participants, "brokers": brokers,
             "requests": requests, "fixed": []}
     data["fixed"] = _some_fixed(data, rng, max(1, n_requests // 100))
