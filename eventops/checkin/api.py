@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..accounts.permissions import can
 from ..core.errors import DomainError
 from ..core.timeutil import to_zone
+from ..events.models import Event
 from ..extensions import csrf, db, limiter
 from ..registration import queries
 from . import pack, services, stats
@@ -48,8 +49,9 @@ def bearer() -> str | None:
 
 
 def _door(slug, **lookup):
-    """The event, device, gate and stored scan of the request (one statement), and the signed-in
-    user when it is not a device; aborts with the error when the scanner may not scan here."""
+    """What the request is about (event, device, gate, stored scan and, for a scan, the badge: one
+    statement), and the signed-in user when it is not a device; aborts with the error when the
+    scanner may not scan here."""
     token = bearer()
     door = services.resolve(slug, token=token, **lookup)
     if door is None:
@@ -73,7 +75,7 @@ def scanner_api(view):
     @wraps(view)
     def wrapper(slug, **kwargs):
         door, user = _door(slug)
-        return view(door.event, user=user, device=door.device, **kwargs)
+        return view(db.session.get(Event, door.event.id), user=user, device=door.device, **kwargs)
     return wrapper
 
 
@@ -106,9 +108,9 @@ def result_json(event, result, nonce):
         body["test"] = True
     reg = result.registration
     if reg is not None and result.status in SHOWS_ATTENDEE:
-        body["attendee"] = {"name": reg.name, "organisation": reg.organisation.name,
+        body["attendee"] = {"name": reg.name, "organisation": reg.organisation,
                             "category": reg.category, "category_label": str(reg.category_label),
-                            "org_type": reg.organisation.org_type, "vip": reg.category == "vip",
+                            "org_type": reg.org_type, "vip": reg.category == "vip",
                             "status": reg.status}
     if result.status == "already_checked_in" and result.previous_at is not None:
         body["previous"] = {"at": to_zone(result.previous_at, event.timezone).strftime("%Y-%m-%d %H:%M:%S"),
@@ -130,11 +132,12 @@ def checkin(slug):
     except RequestEntityTooLarge:
         return _error(413, "too_large", _("A scan is at most 16 KB."))
     fields = data if isinstance(data, dict) else {}
-    door, user = _door(slug, gate_ref=fields.get("gate"), nonce=fields.get("nonce"))
+    code, registration_id = fields.get("code"), fields.get("registration_id")
+    door, user = _door(slug, gate_ref=fields.get("gate"), nonce=fields.get("nonce"),
+                       code=code if registration_id is None else None, registration_id=registration_id)
     device, event = door.device, door.event
     if not isinstance(data, dict):
         return _bad_request()
-    code, registration_id = data.get("code"), data.get("registration_id")
     if registration_id is not None and (device is not None or not isinstance(registration_id, int)
                                         or isinstance(registration_id, bool)):
         return _error(400, "bad_request", _("Check-in by person is for signed-in staff only."))
@@ -147,7 +150,7 @@ def checkin(slug):
         sent_at = services.parse_moment(data.get("sent_at")) if scanned_at is not None else None
         result = services.scan(event, gate=door.gate, nonce=data.get("nonce"),
                                code=code if registration_id is None else None, registration_id=registration_id,
-                               user=user, device=device, scanned_at=scanned_at, sent_at=sent_at, stored=door.stored)
+                               user=user, device=device, scanned_at=scanned_at, sent_at=sent_at, door=door)
         body = result_json(event, result, data.get("nonce"))
         db.session.commit()
     except DomainError as exc:

@@ -11,9 +11,10 @@ the scan are stored together, and a retried request (same nonce) gets the stored
   window (:mod:`.window`) the answer is ``not_open``.
 - A device in test mode gets the answers a real scan would get, stored apart (``test_scans``), and
   admits nobody.
-- An ok scan costs four statements on PostgreSQL: :func:`resolve` (event, device, gate and a stored
-  scan of the nonce, one join), the lookup of badge, registration and standing check-in (one join),
-  the check-in insert, the scan insert (which also notes the device as seen, at most once a minute).
+- An ok scan costs three statements on PostgreSQL: :func:`resolve` (event, device, gate, a stored
+  scan of the nonce, the badge, its holder and their standing check-in: one join, columns rather
+  than ORM entities), the check-in insert, the scan insert (which also notes the device as seen, at
+  most once a minute).
 """
 import hashlib
 import re
@@ -23,7 +24,6 @@ from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, false, select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..badges.codes import parse as parse_code
@@ -31,7 +31,7 @@ from ..badges.models import Badge
 from ..core import audit
 from ..core.errors import DomainError
 from ..core.timeutil import now_utc
-from ..events.models import Event
+from ..events.models import CATEGORIES
 from ..extensions import db
 from ..registration.models import STATUS_APPROVED, STATUS_CANCELLED, Registration
 from . import statements
@@ -54,7 +54,7 @@ class CheckInError(DomainError):
 class ScanResult:
     status: str
     scan: Scan | TestScan | None         # None for a nonce conflict (nothing was stored)
-    registration: Registration | None = None
+    registration: "Holder | None" = None     # who the badge is for, as the door shows them
     check_in_id: int | None = None       # the standing check-in (new, or the earlier one)
     replayed: bool = False
     previous_at: datetime | None = None  # already_checked_in: when and where the person came in
@@ -171,27 +171,113 @@ def devices_of(event):
     return list(db.session.scalars(select(Device).where(Device.event_id == event.id).order_by(Device.id)))
 
 
+@dataclass(frozen=True)
+class DoorEvent:
+    """What a scan needs of its event (:func:`.window.window` reads the window from it)."""
+    id: int
+    slug: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    checkin_opens_at: datetime | None
+    checkin_closes_at: datetime | None
+
+
+@dataclass
+class DoorDevice:
+    id: int
+    test_mode: bool
+    last_seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DoorGate:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The person a badge (or a search at the door) is for, as the scanner shows them."""
+    id: int
+    event_id: int
+    name: str
+    category: str
+    status: str
+    organisation: str
+    org_type: str
+
+    @property
+    def category_label(self):
+        return CATEGORIES.get(self.category, self.category)
+
+    @classmethod
+    def of(cls, registration: Registration) -> "Holder":
+        org = registration.organisation
+        return cls(registration.id, registration.event_id, registration.name, registration.category,
+                   registration.status, org.name, org.org_type)
+
+
+@dataclass
+class _Found:
+    """What the look-up found of the badge: a failed verdict already (``status``), or its holder and
+    the check-in that stands for them."""
+    status: str | None = None
+    registration: Holder | None = None
+    standing_id: int | None = None
+    standing_at: datetime | None = None
+    standing_gate: str | None = None
+
+
 @dataclass
 class Door:
     """What a scanner's request is about, found in one round trip by :func:`resolve`."""
-    event: Event
-    device: Device | None = None   # the device of the bearer token, if it is one of this event's
-    gate: Gate | None = None       # the gate asked for, if it is one of this event's
-    stored: Scan | None = None     # the scan already stored under the nonce, if any
+    event: DoorEvent
+    device: DoorDevice | None = None   # the device of the bearer token, if it is one of this event's
+    gate: DoorGate | None = None       # the gate asked for, if it is one of this event's
+    stored_id: int | None = None       # the scan already stored under the nonce, if any
+    found: _Found | None = None        # the badge (or person) asked for, if one was
 
 
-def resolve(slug, *, token=None, gate_ref=None, nonce=None) -> Door | None:
+def _parsed_registration_id(value) -> int | None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
+        return None
+    return value
+
+
+def resolve(slug, *, token=None, gate_ref=None, nonce=None, code=None, registration_id=None) -> Door | None:
     """The event at ``slug`` with, in the same statement, the device of ``token`` (only one of this
-    event's, not revoked), the gate ``gate_ref`` (only one of this event's) and the scan stored under
-    ``nonce``. None when there is no such event."""
+    event's, not revoked), the gate ``gate_ref`` (only one of this event's), the scan stored under
+    ``nonce``, and the badge ``code`` or the person ``registration_id`` with their standing check-in
+    (``Door.found``, when either is given). None when there is no such event."""
     if not isinstance(slug, str) or len(slug) > 64:
         return None
     gate_id, gate_name = gate_key(gate_ref)
-    row = db.session.execute(statements.door(), {
-        "slug": slug, "token_hash": token_hash(token) if _token_ok(token) else None,
-        "gate_id": gate_id, "gate_name": gate_name,
-        "nonce": nonce if isinstance(nonce, str) and NONCE.match(nonce) else None}).first()
-    return Door(*row) if row is not None else None
+    params = {"slug": slug, "token_hash": token_hash(token) if _token_ok(token) else None,
+              "gate_id": gate_id, "gate_name": gate_name,
+              "nonce": nonce if isinstance(nonce, str) and NONCE.match(nonce) else None}
+    by = "registration" if registration_id is not None else "code" if code is not None else None
+    if by == "registration":
+        params["registration_id"] = _parsed_registration_id(registration_id)
+    elif by == "code":
+        params["code"] = parse_code(code)
+    row = db.session.execute(statements.door(by), params).first()
+    if row is None:
+        return None
+    event = DoorEvent(*row[0:7])
+    device = DoorDevice(*row[7:10]) if row[7] is not None else None
+    gate = DoorGate(*row[10:12]) if row[10] is not None else None
+    return Door(event, device, gate, row[12], _found(event, row[13:]) if by else None)
+
+
+def _found(event, row) -> _Found:
+    """The verdict so far from the look-up's badge part: (badge event, badge revoked at) + holder + standing."""
+    badge_event_id, revoked_at, holder, standing = row[0], row[1], row[2:9], row[9:12]
+    if holder[0] is None:
+        return _Found("invalid")
+    if badge_event_id != event.id:
+        return _Found("wrong_event")
+    return _Found("revoked" if revoked_at is not None else None, Holder(*holder), *standing)
 
 
 # --- the check-in window (see .window) ----------------------------------------------------------
@@ -234,50 +320,13 @@ def _printable(raw) -> str:
     return "".join(ch for ch in raw[:64] if ch.isprintable())
 
 
-_LOOK = object()  # "look the stored scan up": the caller has not already
-
-
 def _insert(model):
     return statements.insert(db.session.get_bind().dialect.name, model)
 
 
-def _attach(obj):
-    """Make an object built from values just written a persistent one of the session, without a
-    round trip (its relationships load on access)."""
-    make_transient_to_detached(obj)
-    db.session.add(obj)
-    return obj
-
-
-@dataclass
-class _Found:
-    status: str | None = None
-    registration: Registration | None = None
-    standing_id: int | None = None
-    standing_at: datetime | None = None
-    standing_gate: str | None = None
-
-
 def _lookup(event, code, registration_id) -> _Found:
-    """The badge (or the person, by id), their registration and standing check-in: one statement."""
-    if registration_id is not None:
-        if not isinstance(registration_id, int) or isinstance(registration_id, bool) or not 0 < registration_id <= MAX_ID:
-            return _Found("invalid")
-        row = db.session.execute(statements.by_registration(), {"registration_id": registration_id}).first()
-        if row is None:
-            return _Found("invalid")
-        if row[0].event_id != event.id:
-            return _Found("wrong_event")
-        return _Found(None, *row)
-    parsed = parse_code(code)
-    if parsed is None:
-        return _Found("invalid")
-    row = db.session.execute(statements.by_code(), {"code": parsed}).first()
-    if row is None:
-        return _Found("invalid")
-    if row[0] != event.id:
-        return _Found("wrong_event")
-    return _Found("revoked" if row[1] is not None else None, *row[2:])
+    """The badge (or the person, by id), their holder and standing check-in: one statement."""
+    return resolve(event.slug, code=code if registration_id is None else None, registration_id=registration_id).found
 
 
 def _verdict(event, found: _Found, moment, *, in_test_mode=False) -> str | None:
@@ -310,22 +359,35 @@ def _replayed(event, stored, presented, device) -> ScanResult:
     if stored.status == "already_checked_in" and check_in_id is not None:
         check_in = db.session.get(CheckIn, check_in_id)
         previous_at, previous_gate = check_in.at, check_in.gate.name
-    return ScanResult(stored.status, stored, registration, check_in_id, replayed=True, previous_at=previous_at,
-                      previous_gate=previous_gate, test=isinstance(stored, TestScan))
+    return ScanResult(stored.status, stored, Holder.of(registration) if registration is not None else None,
+                      check_in_id, replayed=True, previous_at=previous_at, previous_gate=previous_gate,
+                      test=isinstance(stored, TestScan))
 
 
 def _seen_due(device, now) -> bool:
     return device is not None and (device.last_seen_at is None or now - device.last_seen_at >= SEEN_EVERY)
 
 
+def _note_seen(device, now, *, written=False):
+    """``last_seen_at`` of the device is ``now`` (``written``: the scan's own statement wrote it)."""
+    if not written:
+        db.session.connection().execute(statements.note_seen(), {"seen_device_id": device.id, "seen_at": now})
+    if isinstance(device, Device):
+        set_committed_value(device, "last_seen_at", now)  # as written: nothing for the session to flush
+    else:
+        device.last_seen_at = now
+
+
 def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, device=None, scanned_at=None,
-         sent_at=None, stored=_LOOK) -> ScanResult:
+         sent_at=None, door: Door | None = None) -> ScanResult:
     """Answer one scan (of a badge code, or of a person found by name, by id) and store it.
 
+    ``event``, ``gate`` and ``device`` are the models or what :func:`resolve` found of them;
     ``scanned_at``/``sent_at`` are the scanner's clock when it scanned and when it sent (see
-    :func:`moment_of`); ``stored`` is the scan already stored under the nonce when the caller has
-    looked it up (:func:`resolve`). The caller commits. Safe against the same badge at two gates at
-    once (unique standing check-in) and against a retried request (unique nonce).
+    :func:`moment_of`); ``door`` is what :func:`resolve` found for this scan's nonce and code (the
+    caller looked them up: no statement of their own here). The caller commits. Safe against the
+    same badge at two gates at once (unique standing check-in) and against a retried request
+    (unique nonce).
     """
     if not isinstance(nonce, str) or not NONCE.match(nonce):
         raise CheckInError("nonce", _("Each scan needs a nonce of 8 to 64 letters, digits, '-' or '_'."), status=400)
@@ -334,68 +396,62 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
     presented = f"#{registration_id}" if registration_id is not None else _printable(code)
     if device is not None and device.test_mode:
         return _test_scan(event, gate=gate, nonce=nonce, code=code, registration_id=registration_id,
-                          device=device, presented=presented, moment=moment, now=now)
-    if stored is _LOOK:
-        stored = _stored(event, nonce)
-    if stored is not None:
-        return _replayed(event, stored, presented, device)
+                          device=device, presented=presented, moment=moment, now=now, door=door)
+    if door is None:
+        door = resolve(event.slug, nonce=nonce, code=code if registration_id is None else None,
+                       registration_id=registration_id)
+    if door.stored_id is not None:
+        return _replayed(event, db.session.get(Scan, door.stored_id), presented, device)
 
-    found = _lookup(event, code, registration_id)
+    found = door.found
     status = _verdict(event, found, moment)
     registration = found.registration
     user_id, device_id = getattr(user, "id", None), getattr(device, "id", None)
-    dialect = db.session.get_bind().dialect.name
+    connection = db.session.connection()
+    dialect = connection.dialect.name
     new_check_in = None
     if status is None:
-        new_check_in = db.session.connection().execute(statements.add_check_in(dialect), statements.check_in_values(
+        new_check_in = connection.execute(statements.add_check_in(dialect), statements.check_in_values(
             event_id=event.id, registration_id=registration.id, gate_id=gate.id, at=moment, user_id=user_id,
             device_id=device_id)).scalar()
         if new_check_in is not None:
             status = "ok"
         else:  # another gate admitted the person a moment ago
             status = "already_checked_in"
-            standing = db.session.execute(statements.standing(), {"registration_id": registration.id}).first()
-            found.standing_id, found.standing_at, found.standing_gate = standing
+            found.standing_id, found.standing_at, found.standing_gate = connection.execute(
+                statements.standing(), {"registration_id": registration.id}).first()
 
     check_in_id = new_check_in if status == "ok" else found.standing_id if status == "already_checked_in" else None
     values = dict(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
                   registration_id=registration.id if registration is not None else None,
                   check_in_id=check_in_id, user_id=user_id, device_id=device_id, at=moment, received_at=now)
     seen = _seen_due(device, now)
-    if seen and dialect == "postgresql":
-        # noted in the same statement (a data-modifying CTE): no round trip of its own
-        scan_id = db.session.connection().execute(statements.add_scan(dialect, seen=True),
-                                     statements.scan_values(values, device_id=device_id, at=now)).scalar()
-        seen = False
-        set_committed_value(device, "last_seen_at", now)
-    else:
-        scan_id = db.session.connection().execute(statements.add_scan(dialect), statements.scan_values(values)).scalar()
+    # PostgreSQL notes the device as seen in the scan's own statement (a data-modifying CTE)
+    in_cte = seen and dialect == "postgresql"
+    scan_id = connection.execute(statements.add_scan(dialect, seen=in_cte),
+                                 statements.scan_values(values, device_id=device_id, at=now) if in_cte
+                                 else statements.scan_values(values)).scalar()
     if scan_id is None:
         # the same nonce was stored a moment ago by a request that ran alongside: that one stands
         if new_check_in is not None:
-            db.session.execute(delete(CheckIn).where(CheckIn.id == new_check_in))
+            connection.execute(delete(CheckIn).where(CheckIn.id == new_check_in))
         return _replayed(event, _stored(event, nonce), presented, device)
     if seen:
-        device.last_seen_at = now
-
-    record = _attach(Scan(id=scan_id, **values))
-    if new_check_in is not None:
-        _attach(CheckIn(id=new_check_in, event_id=event.id, registration_id=registration.id, gate_id=gate.id,
-                        at=moment, user_id=user_id, device_id=device_id, annulled_at=None, annulled_by_id=None,
-                        annul_reason=None))
+        _note_seen(device, now, written=in_cte)
     shown = registration if status not in FAILED else None
-    return ScanResult(status, record, shown, check_in_id,
+    # the row as written (not added to the session: nothing for it to flush or expire)
+    return ScanResult(status, Scan(id=scan_id, **values), shown, check_in_id,
                       previous_at=found.standing_at if status == "already_checked_in" else None,
                       previous_gate=found.standing_gate if status == "already_checked_in" else None)
 
 
-def _test_scan(event, *, gate, nonce, code, registration_id, device, presented, moment, now) -> ScanResult:
+def _test_scan(event, *, gate, nonce, code, registration_id, device, presented, moment, now, door) -> ScanResult:
     """A scan of a device in test mode: the answer a real scan would get (the window aside), kept in
     test_scans; a badge already scanned in test mode answers as already checked in."""
     stored = db.session.scalar(select(TestScan).where(TestScan.event_id == event.id, TestScan.nonce == nonce))
     if stored is not None:
         return _replayed(event, stored, presented, device)
-    found = _lookup(event, code, registration_id)
+    found = door.found if door is not None else _lookup(event, code, registration_id)
     status = _verdict(event, found, moment, in_test_mode=True)
     if status is None:
         earlier = db.session.execute(
@@ -415,8 +471,8 @@ def _test_scan(event, *, gate, nonce, code, registration_id, device, presented, 
         return _replayed(event, db.session.scalar(select(TestScan).where(
             TestScan.event_id == event.id, TestScan.nonce == nonce)), presented, device)
     if _seen_due(device, now):
-        device.last_seen_at = now
-    return ScanResult(status, _attach(TestScan(id=scan_id, **values)), registration, test=True,
+        _note_seen(device, now)
+    return ScanResult(status, TestScan(id=scan_id, **values), registration, test=True,
                       previous_at=found.standing_at if status == "already_checked_in" else None,
                       previous_gate=found.standing_gate if status == "already_checked_in" else None)
 

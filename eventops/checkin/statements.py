@@ -2,7 +2,7 @@
 
 Building a SQLAlchemy statement (coercing every column, join and clause) costs more Python time than
 executing it from SQLAlchemy's compiled cache: at the door, where every scan is a request, the scan's
-four statements are built here once and executed with their values (``services.scan``; the
+statements are built here once and executed with their values (``services.scan``; the
 INSERTs on the session's connection, as Core statements: the ORM's bulk INSERT path would take them).
 
 The parameters of an INSERT or UPDATE are named apart from every column (``scan_…``, ``check_in_…``,
@@ -11,26 +11,31 @@ VALUES or SET, and a CTE's UPDATE of ``devices`` would then set ``event_id``.
 """
 from functools import cache
 
-from sqlalchemy import bindparam, literal, select, update
+from sqlalchemy import bindparam, false, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..badges.models import Badge
 from ..events.models import Event
+from ..organisations.models import Organisation
 from ..registration.models import Registration
 from .models import CheckIn, Device, Gate, Scan
 
 _standing, _at_gate = aliased(CheckIn), aliased(Gate)
-#: the registration, and the check-in that stands (its id, moment and gate): what a verdict needs
-FOUND = (Registration, _standing.id, _standing.at, _at_gate.name)
+
+#: what a scan needs of its event, device and gate, and the id of a scan stored under the nonce
+EVENT = (Event.id, Event.slug, Event.timezone, Event.starts_at, Event.ends_at, Event.checkin_opens_at,
+         Event.checkin_closes_at)
+DEVICE = (Device.id, Device.test_mode, Device.last_seen_at)
+GATE = (Gate.id, Gate.name)
+#: who the badge (or the person asked for) is: the badge's event and revocation, the holder as the door
+#: shows them, and the check-in that stands (its id, moment and gate)
+HOLDER = (Registration.id, Registration.event_id, Registration.name, Registration.category, Registration.status,
+          Organisation.name, Organisation.org_type)
+STANDING = (_standing.id, _standing.at, _at_gate.name)
 CHECK_IN_VALUES = ("event_id", "registration_id", "gate_id", "at", "user_id", "device_id")
 SCAN_VALUES = ("event_id", "nonce", "presented", "status", "gate_id", "registration_id", "check_in_id", "user_id",
                "device_id", "at", "received_at")
-
-
-def _with_standing(query):
-    return (query.outerjoin(_standing, (_standing.registration_id == Registration.id) & _standing.annulled_at.is_(None))
-            .outerjoin(_at_gate, _at_gate.id == _standing.gate_id))
 
 
 def check_in_values(**values) -> dict:
@@ -46,29 +51,32 @@ def insert(dialect: str, model):
 
 
 @cache
-def door():
-    """The event at ``:slug`` with the device of ``:token_hash`` (one of this event's, not revoked),
-    the gate ``:gate_id`` or ``:gate_name`` (one of this event's) and the scan stored under
-    ``:nonce``: one statement. A parameter given as None matches nothing."""
-    return (select(Event, Device, Gate, Scan).select_from(Event).where(Event.slug == bindparam("slug"))
-            .outerjoin(Device, (Device.event_id == Event.id) & (Device.token_hash == bindparam("token_hash"))
-                       & Device.revoked_at.is_(None))
-            .outerjoin(Gate, (Gate.event_id == Event.id)
-                       & ((Gate.id == bindparam("gate_id")) | (Gate.name == bindparam("gate_name"))))
-            .outerjoin(Scan, (Scan.event_id == Event.id) & (Scan.nonce == bindparam("nonce"))))
-
-
-@cache
-def by_code():
-    """Badge (event, revoked) + :data:`FOUND` for ``:code``: one statement."""
-    return _with_standing(select(Badge.event_id, Badge.revoked_at, *FOUND).select_from(Badge)
-                          .join(Registration, Registration.id == Badge.registration_id)).where(Badge.code == bindparam("code"))
-
-
-@cache
-def by_registration():
-    """:data:`FOUND` for ``:registration_id`` (a person found by name at the door)."""
-    return _with_standing(select(*FOUND).select_from(Registration)).where(Registration.id == bindparam("registration_id"))
+def door(by: str | None = None):
+    """Everything a scan looks up, in one statement: the event at ``:slug``; the device of
+    ``:token_hash`` (one of this event's, not revoked); the gate ``:gate_id`` or ``:gate_name`` (one of
+    this event's); the id of the scan stored under ``:nonce``; and, ``by`` ``"code"`` (``:code``) or
+    ``"registration"`` (``:registration_id``), the badge, its holder and their standing check-in, of
+    any event (the caller tells another event's badge apart). A parameter given as None matches
+    nothing; every part but the event is None when it is not found. Columns, not entities: loading
+    ORM objects cost more than the round trip at the door."""
+    badge = (Badge.event_id, Badge.revoked_at) if by == "code" else (Registration.event_id, literal(None))
+    statement = (select(*EVENT, *DEVICE, *GATE, Scan.id, *badge, *HOLDER, *STANDING).select_from(Event)
+                 .where(Event.slug == bindparam("slug"))
+                 .outerjoin(Device, (Device.event_id == Event.id) & (Device.token_hash == bindparam("token_hash"))
+                            & Device.revoked_at.is_(None))
+                 .outerjoin(Gate, (Gate.event_id == Event.id)
+                            & ((Gate.id == bindparam("gate_id")) | (Gate.name == bindparam("gate_name"))))
+                 .outerjoin(Scan, (Scan.event_id == Event.id) & (Scan.nonce == bindparam("nonce"))))
+    if by == "code":
+        statement = (statement.outerjoin(Badge, Badge.code == bindparam("code"))
+                     .outerjoin(Registration, Registration.id == Badge.registration_id))
+    elif by == "registration":
+        statement = statement.outerjoin(Registration, Registration.id == bindparam("registration_id"))
+    else:  # no holder asked for: the same columns, all NULL
+        statement = statement.outerjoin(Registration, false())
+    return (statement.outerjoin(Organisation, Organisation.id == Registration.organisation_id)
+            .outerjoin(_standing, (_standing.registration_id == Registration.id) & _standing.annulled_at.is_(None))
+            .outerjoin(_at_gate, _at_gate.id == _standing.gate_id))
 
 
 @cache
@@ -89,6 +97,12 @@ def add_scan(dialect: str, seen: bool = False):
         statement = statement.add_cte(update(Device).where(Device.id == bindparam("seen_device_id"))
                                       .values(last_seen_at=bindparam("seen_at")).returning(literal(1)).cte("seen"))
     return statement
+
+
+@cache
+def note_seen():
+    """The device ``:seen_device_id`` seen at ``:seen_at`` (where the scan's INSERT cannot carry it)."""
+    return update(Device).where(Device.id == bindparam("seen_device_id")).values(last_seen_at=bindparam("seen_at"))
 
 
 @cache

@@ -35,6 +35,6 @@ def test_the_values_helpers_give_every_parameter():
 
 
 def test_each_statement_is_built_once():
-    assert statements.by_code() is statements.by_code()
-    assert statements.door() is statements.door()
+    for by in (None, "code", "registration"):
+        assert statements.door(by) is statements.door(by)
     assert statements.add_scan("postgresql") is statements.add_scan("postgresql")
