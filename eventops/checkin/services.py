@@ -50,10 +50,28 @@ class CheckInError(DomainError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A scan row as just written (a plain record, not an ORM object: nothing for the session to
+    track, flush or expire)."""
+    id: int
+    event_id: int
+    nonce: str
+    presented: str
+    status: str
+    gate_id: int
+    registration_id: int | None
+    check_in_id: int | None
+    user_id: int | None
+    device_id: int | None
+    at: datetime
+    received_at: datetime
+
+
 @dataclass
 class ScanResult:
     status: str
-    scan: Scan | TestScan | None         # None for a nonce conflict (nothing was stored)
+    scan: Written | Scan | TestScan | None  # None for a nonce conflict (nothing was stored)
     registration: "Holder | None" = None     # who the badge is for, as the door shows them
     check_in_id: int | None = None       # the standing check-in (new, or the earlier one)
     replayed: bool = False
@@ -261,7 +279,7 @@ def resolve(slug, *, token=None, gate_ref=None, nonce=None, code=None, registrat
         params["registration_id"] = _parsed_registration_id(registration_id)
     elif by == "code":
         params["code"] = parse_code(code)
-    row = db.session.execute(statements.door(by), params).first()
+    row = db.session.connection().execute(statements.door(by), params).first()
     if row is None:
         return None
     event = DoorEvent(*row[0:7])
@@ -439,8 +457,7 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
     if seen:
         _note_seen(device, now, written=in_cte)
     shown = registration if status not in FAILED else None
-    # the row as written (not added to the session: nothing for it to flush or expire)
-    return ScanResult(status, Scan(id=scan_id, **values), shown, check_in_id,
+    return ScanResult(status, Written(id=scan_id, **values), shown, check_in_id,
                       previous_at=found.standing_at if status == "already_checked_in" else None,
                       previous_gate=found.standing_gate if status == "already_checked_in" else None)
 
