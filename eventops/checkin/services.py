@@ -386,6 +386,11 @@ def _seen_due(device, now) -> bool:
     return device is not None and (device.last_seen_at is None or now - device.last_seen_at >= SEEN_EVERY)
 
 
+def _seen(carry, device_id, now) -> dict:
+    """The parameters noting the device as seen, when the statement carries it."""
+    return {"device_id": device_id, "at": now} if carry else {}
+
+
 def _note_seen(device, now, *, written=False):
     """``last_seen_at`` of the device is ``now`` (``written``: the scan's own statement wrote it)."""
     if not written:
@@ -427,35 +432,42 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
     user_id, device_id = getattr(user, "id", None), getattr(device, "id", None)
     connection = db.session.connection()
     dialect = connection.dialect.name
-    new_check_in = None
+    seen = _seen_due(device, now)
+    carry = seen and dialect == "postgresql"  # the device noted as seen by the next write (a CTE)
+    values = dict(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
+                  registration_id=registration.id if registration is not None else None,
+                  check_in_id=None, user_id=user_id, device_id=device_id, at=moment, received_at=now)
+    new_check_in = scan_id = None
+    seen_written = False
     if status is None:
-        new_check_in = connection.execute(statements.add_check_in(dialect), statements.check_in_values(
-            event_id=event.id, registration_id=registration.id, gate_id=gate.id, at=moment, user_id=user_id,
-            device_id=device_id)).scalar()
+        check_in = statements.check_in_values(event_id=event.id, registration_id=registration.id, gate_id=gate.id,
+                                              at=moment, user_id=user_id, device_id=device_id)
+        if dialect == "postgresql":  # the check-in and its scan row in one statement
+            values.update(status="ok", check_in_id=None)
+            new_check_in, scan_id = connection.execute(statements.admit(seen=carry), {
+                **check_in, **statements.scan_values(values, **_seen(carry, device_id, now))}).first()
+            seen_written, carry = carry, False
+        else:
+            new_check_in = connection.execute(statements.add_check_in(dialect), check_in).scalar()
         if new_check_in is not None:
             status = "ok"
         else:  # another gate admitted the person a moment ago
             status = "already_checked_in"
             found.standing_id, found.standing_at, found.standing_gate = connection.execute(
                 statements.standing(), {"registration_id": registration.id}).first()
-
     check_in_id = new_check_in if status == "ok" else found.standing_id if status == "already_checked_in" else None
-    values = dict(event_id=event.id, nonce=nonce, presented=presented, status=status, gate_id=gate.id,
-                  registration_id=registration.id if registration is not None else None,
-                  check_in_id=check_in_id, user_id=user_id, device_id=device_id, at=moment, received_at=now)
-    seen = _seen_due(device, now)
-    # PostgreSQL notes the device as seen in the scan's own statement (a data-modifying CTE)
-    in_cte = seen and dialect == "postgresql"
-    scan_id = connection.execute(statements.add_scan(dialect, seen=in_cte),
-                                 statements.scan_values(values, device_id=device_id, at=now) if in_cte
-                                 else statements.scan_values(values)).scalar()
+    values.update(status=status, check_in_id=check_in_id)
+    if new_check_in is None or dialect != "postgresql":  # not written with the check-in
+        scan_id = connection.execute(statements.add_scan(dialect, seen=carry),
+                                     statements.scan_values(values, **_seen(carry, device_id, now))).scalar()
+        seen_written = seen_written or carry
     if scan_id is None:
         # the same nonce was stored a moment ago by a request that ran alongside: that one stands
         if new_check_in is not None:
             connection.execute(delete(CheckIn).where(CheckIn.id == new_check_in))
         return _replayed(event, _stored(event, nonce), presented, device)
     if seen:
-        _note_seen(device, now, written=in_cte)
+        _note_seen(device, now, written=seen_written)
     shown = registration if status not in FAILED else None
     return ScanResult(status, Written(id=scan_id, **values), shown, check_in_id,
                       previous_at=found.standing_at if status == "already_checked_in" else None,

@@ -93,10 +93,32 @@ def add_scan(dialect: str, seen: bool = False):
     ``last_seen_at`` set to ``:seen_at`` in the same statement (a data-modifying CTE)."""
     statement = (insert(dialect, Scan).values({name: bindparam(f"scan_{name}") for name in SCAN_VALUES})
                  .on_conflict_do_nothing(index_elements=[Scan.event_id, Scan.nonce]).returning(Scan.id))
-    if seen:
-        statement = statement.add_cte(update(Device).where(Device.id == bindparam("seen_device_id"))
-                                      .values(last_seen_at=bindparam("seen_at")).returning(literal(1)).cte("seen"))
-    return statement
+    return statement.add_cte(_seen_cte()) if seen else statement
+
+
+def _seen_cte():
+    return (update(Device).where(Device.id == bindparam("seen_device_id"))
+            .values(last_seen_at=bindparam("seen_at")).returning(literal(1)).cte("seen"))
+
+
+@cache
+def admit(seen: bool = False):
+    """PostgreSQL: the standing check-in and, only if it was written, its scan row (status ``ok``),
+    in one statement (data-modifying CTEs): one round trip where two INSERTs would take two. Gives
+    (check-in id, scan id): (None, None) when a check-in stood already (nothing written), (id, None)
+    when the nonce was stored a moment ago (the caller deletes the check-in). ``seen``: the
+    device's ``last_seen_at`` set to ``:seen_at`` too. Parameters: those of :func:`check_in_values`
+    and :func:`scan_values` (``scan_status`` and ``scan_check_in_id`` aside: "ok" and the check-in's)."""
+    check_in = (postgresql.insert(CheckIn).values({name: bindparam(f"check_in_{name}") for name in CHECK_IN_VALUES})
+                .on_conflict_do_nothing(index_elements=[CheckIn.registration_id], index_where=CheckIn.annulled_at.is_(None))
+                .returning(CheckIn.id).cte("check_in"))
+    columns = Scan.__table__.c
+    values = [check_in.c.id if name == "check_in_id" else literal("ok", columns.status.type) if name == "status"
+              else bindparam(f"scan_{name}", type_=columns[name].type) for name in SCAN_VALUES]
+    scan = (postgresql.insert(Scan).from_select(list(SCAN_VALUES), select(*values).select_from(check_in))
+            .on_conflict_do_nothing(index_elements=[Scan.event_id, Scan.nonce]).returning(Scan.id).cte("scan"))
+    statement = select(select(check_in.c.id).scalar_subquery(), select(scan.c.id).scalar_subquery())
+    return statement.add_cte(_seen_cte()) if seen else statement
 
 
 @cache
