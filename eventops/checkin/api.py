@@ -49,8 +49,7 @@ def bearer() -> str | None:
 
 
 def _door(slug, **lookup):
-    """What the request is about (event, device, gate, stored scan and, for a scan, the badge: one
-    statement), and the signed-in user when it is not a device; aborts with the error when the
+    """What the request is about (event, device, gate and, for a scan, the badge: one statement), and the signed-in user when it is not a device; aborts with the error when the
     scanner may not scan here."""
     token = bearer()
     door = services.resolve(slug, token=token, **lookup)
@@ -133,8 +132,8 @@ def checkin(slug):
         return _error(413, "too_large", _("A scan is at most 16 KB."))
     fields = data if isinstance(data, dict) else {}
     code, registration_id = fields.get("code"), fields.get("registration_id")
-    door, user = _door(slug, gate_ref=fields.get("gate"), nonce=fields.get("nonce"),
-                       code=code if registration_id is None else None, registration_id=registration_id)
+    door, user = _door(slug, gate_ref=fields.get("gate"), code=code if registration_id is None else None,
+                       registration_id=registration_id)
     device, event = door.device, door.event
     if not isinstance(data, dict):
         return _bad_request()

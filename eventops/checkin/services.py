@@ -11,10 +11,11 @@ the scan are stored together, and a retried request (same nonce) gets the stored
   window (:mod:`.window`) the answer is ``not_open``.
 - A device in test mode gets the answers a real scan would get, stored apart (``test_scans``), and
   admits nobody.
-- An ok scan costs three statements on PostgreSQL: :func:`resolve` (event, device, gate, a stored
-  scan of the nonce, the badge, its holder and their standing check-in: one join, columns rather
-  than ORM entities), the check-in insert, the scan insert (which also notes the device as seen, at
-  most once a minute).
+- An ok scan costs two statements on PostgreSQL: :func:`resolve` (event, device, gate, the badge,
+  its holder and their standing check-in: one join, columns rather than ORM entities), then the
+  check-in and its scan row in one INSERT (data-modifying CTEs; it also notes the device as seen,
+  at most once a minute). SQLite, which has no such CTEs, takes the two INSERTs apart. A retried
+  scan is told by the scan row's INSERT (the nonce's unique index), not by a look-up.
 """
 import hashlib
 import re
@@ -253,7 +254,6 @@ class Door:
     event: DoorEvent
     device: DoorDevice | None = None   # the device of the bearer token, if it is one of this event's
     gate: DoorGate | None = None       # the gate asked for, if it is one of this event's
-    stored_id: int | None = None       # the scan already stored under the nonce, if any
     found: _Found | None = None        # the badge (or person) asked for, if one was
 
 
@@ -263,17 +263,16 @@ def _parsed_registration_id(value) -> int | None:
     return value
 
 
-def resolve(slug, *, token=None, gate_ref=None, nonce=None, code=None, registration_id=None) -> Door | None:
+def resolve(slug, *, token=None, gate_ref=None, code=None, registration_id=None) -> Door | None:
     """The event at ``slug`` with, in the same statement, the device of ``token`` (only one of this
-    event's, not revoked), the gate ``gate_ref`` (only one of this event's), the scan stored under
-    ``nonce``, and the badge ``code`` or the person ``registration_id`` with their standing check-in
-    (``Door.found``, when either is given). None when there is no such event."""
+    event's, not revoked), the gate ``gate_ref`` (only one of this event's), and the badge ``code`` or
+    the person ``registration_id`` with their standing check-in (``Door.found``, when either is
+    given). None when there is no such event."""
     if not isinstance(slug, str) or len(slug) > 64:
         return None
     gate_id, gate_name = gate_key(gate_ref)
     params = {"slug": slug, "token_hash": token_hash(token) if _token_ok(token) else None,
-              "gate_id": gate_id, "gate_name": gate_name,
-              "nonce": nonce if isinstance(nonce, str) and NONCE.match(nonce) else None}
+              "gate_id": gate_id, "gate_name": gate_name}
     by = "registration" if registration_id is not None else "code" if code is not None else None
     if by == "registration":
         params["registration_id"] = _parsed_registration_id(registration_id)
@@ -285,7 +284,7 @@ def resolve(slug, *, token=None, gate_ref=None, nonce=None, code=None, registrat
     event = DoorEvent(*row[0:7])
     device = DoorDevice(*row[7:10]) if row[7] is not None else None
     gate = DoorGate(*row[10:12]) if row[10] is not None else None
-    return Door(event, device, gate, row[12], _found(event, row[13:]) if by else None)
+    return Door(event, device, gate, _found(event, row[12:]) if by else None)
 
 
 def _found(event, row) -> _Found:
@@ -407,8 +406,8 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
 
     ``event``, ``gate`` and ``device`` are the models or what :func:`resolve` found of them;
     ``scanned_at``/``sent_at`` are the scanner's clock when it scanned and when it sent (see
-    :func:`moment_of`); ``door`` is what :func:`resolve` found for this scan's nonce and code (the
-    caller looked them up: no statement of their own here). The caller commits. Safe against the
+    :func:`moment_of`); ``door`` is what :func:`resolve` found for this scan's code (the caller
+    looked it up: no statement of its own here). The caller commits. Safe against the
     same badge at two gates at once (unique standing check-in) and against a retried request
     (unique nonce).
     """
@@ -421,11 +420,9 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
         return _test_scan(event, gate=gate, nonce=nonce, code=code, registration_id=registration_id,
                           device=device, presented=presented, moment=moment, now=now, door=door)
     if door is None:
-        door = resolve(event.slug, nonce=nonce, code=code if registration_id is None else None,
-                       registration_id=registration_id)
-    if door.stored_id is not None:
-        return _replayed(event, db.session.get(Scan, door.stored_id), presented, device)
-
+        door = resolve(event.slug, code=code if registration_id is None else None, registration_id=registration_id)
+    # a retried scan (its nonce stored already) is told by the INSERT of its scan row, which then
+    # writes nothing: the stored answer is given again, and a check-in written on the way is undone
     found = door.found
     status = _verdict(event, found, moment)
     registration = found.registration
@@ -462,7 +459,7 @@ def scan(event, *, gate, nonce, code=None, registration_id=None, user=None, devi
                                      statements.scan_values(values, **_seen(carry, device_id, now))).scalar()
         seen_written = seen_written or carry
     if scan_id is None:
-        # the same nonce was stored a moment ago by a request that ran alongside: that one stands
+        # the nonce is stored already (a retry, or a request that ran alongside): that scan stands
         if new_check_in is not None:
             connection.execute(delete(CheckIn).where(CheckIn.id == new_check_in))
         return _replayed(event, _stored(event, nonce), presented, device)

@@ -23,7 +23,7 @@ from .models import CheckIn, Device, Gate, Scan
 
 _standing, _at_gate = aliased(CheckIn), aliased(Gate)
 
-#: what a scan needs of its event, device and gate, and the id of a scan stored under the nonce
+#: what a scan needs of its event, device and gate
 EVENT = (Event.id, Event.slug, Event.timezone, Event.starts_at, Event.ends_at, Event.checkin_opens_at,
          Event.checkin_closes_at)
 DEVICE = (Device.id, Device.test_mode, Device.last_seen_at)
@@ -54,19 +54,22 @@ def insert(dialect: str, model):
 def door(by: str | None = None):
     """Everything a scan looks up, in one statement: the event at ``:slug``; the device of
     ``:token_hash`` (one of this event's, not revoked); the gate ``:gate_id`` or ``:gate_name`` (one of
-    this event's); the id of the scan stored under ``:nonce``; and, ``by`` ``"code"`` (``:code``) or
-    ``"registration"`` (``:registration_id``), the badge, its holder and their standing check-in, of
-    any event (the caller tells another event's badge apart). A parameter given as None matches
-    nothing; every part but the event is None when it is not found. Columns, not entities: loading
-    ORM objects cost more than the round trip at the door."""
+    this event's); and, ``by`` ``"code"`` (``:code``) or ``"registration"`` (``:registration_id``),
+    the badge, its holder and their standing check-in, of any event (the caller tells another event's
+    badge apart). A parameter given as None matches nothing; every part but the event is None when
+    it is not found. Columns, not entities: loading ORM objects cost more than the round trip.
+
+    Not the scan stored under the nonce: a retried scan is told by its INSERT (the nonce's unique
+    index, ON CONFLICT), never by a look-up here. Such a look-up was planned once per connection,
+    while ``scans`` was nearly empty, as a sequential scan, and a prepared statement keeps its plan
+    until the table is analysed: every scan of the day got slower than the one before."""
     badge = (Badge.event_id, Badge.revoked_at) if by == "code" else (Registration.event_id, literal(None))
-    statement = (select(*EVENT, *DEVICE, *GATE, Scan.id, *badge, *HOLDER, *STANDING).select_from(Event)
+    statement = (select(*EVENT, *DEVICE, *GATE, *badge, *HOLDER, *STANDING).select_from(Event)
                  .where(Event.slug == bindparam("slug"))
                  .outerjoin(Device, (Device.event_id == Event.id) & (Device.token_hash == bindparam("token_hash"))
                             & Device.revoked_at.is_(None))
                  .outerjoin(Gate, (Gate.event_id == Event.id)
-                            & ((Gate.id == bindparam("gate_id")) | (Gate.name == bindparam("gate_name"))))
-                 .outerjoin(Scan, (Scan.event_id == Event.id) & (Scan.nonce == bindparam("nonce"))))
+                            & ((Gate.id == bindparam("gate_id")) | (Gate.name == bindparam("gate_name")))))
     if by == "code":
         statement = (statement.outerjoin(Badge, Badge.code == bindparam("code"))
                      .outerjoin(Registration, Registration.id == Badge.registration_id))

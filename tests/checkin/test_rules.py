@@ -51,6 +51,28 @@ def test_the_same_nonce_with_another_code_is_a_conflict_and_changes_nothing(door
     assert scan(door, door["codes"]["other"]).status == "ok"                        # scanned again: admitted
 
 
+def test_a_retry_after_the_check_in_was_annulled_gets_the_stored_answer_and_admits_nobody(door, organizer):
+    """A retried scan is told by its scan row's INSERT, after the check-in's: with the person's
+    check-in annulled in between, the retry would admit them again, unless that check-in is undone."""
+    first = scan(door, door["codes"]["guest"], nonce="annulled-retry-1")
+    checkin.annul(first.check_in, actor=organizer, reason="扫错人")
+    db.session.commit()
+    again = scan(door, door["codes"]["guest"], nonce="annulled-retry-1")
+    db.session.commit()
+    assert (again.status, again.replayed) == ("ok", True) and again.scan.id == first.scan.id
+    assert count(Scan) == 1 and count(CheckIn) == 1
+    assert db.session.scalar(select(CheckIn.annulled_at)) is not None      # nobody stands checked in
+    conflict = scan(door, door["codes"]["other"], nonce="annulled-retry-1")  # another badge, same nonce
+    db.session.commit()
+    assert conflict.status == "nonce_conflict" and count(CheckIn) == 1
+
+
+def test_a_retried_failed_scan_gets_its_stored_answer(door):
+    assert scan(door, "EO1:" + "B" * 26, nonce="failed-retry-01").status == "invalid"
+    again = scan(door, "EO1:" + "B" * 26, nonce="failed-retry-01")
+    assert (again.status, again.replayed) == ("invalid", True) and count(Scan) == 1
+
+
 def test_the_same_nonce_from_another_device_is_a_conflict(door, devices):
     (one, _t1), (two, _t2) = devices
     assert scan(door, door["codes"]["guest"], nonce="device-nonce-1", device=one).status == "ok"
