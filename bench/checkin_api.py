@@ -209,16 +209,14 @@ def part_checkin(args, kind) -> dict:
 
 # cumulative ms per scan of the steps of one request (cProfile on: inflated, compare shares)
 STEPS = [("whole WSGI request (Flask)", "flask/app.py", "wsgi_app"),
-         ("view api.checkin", "eventops/checkin/api.py", "checkin"),
-         ("  events.by_slug (event by slug)", "eventops/events/services.py", "by_slug"),
-         ("  _authenticate → device_for_token", "eventops/checkin/services.py", "device_for_token"),
-         ("  gate_of", "eventops/checkin/services.py", "gate_of"),
-         ("  services.scan", "eventops/checkin/services.py", "scan"),
-         ("    _replay (nonce lookup)", "eventops/checkin/services.py", "_replay"),
-         ("  result_json", "eventops/checkin/api.py", "result_json"),
-         ("  session.commit (flush device.last_seen_at + COMMIT)", "sqlalchemy/orm/scoping.py", "commit"),
-         ("across the steps: ORM SELECTs (Session.scalar + Session.get)", "sqlalchemy/orm/session.py", ("scalar", "get")),
-         ("across the steps: ORM flushes (INSERT check-in, INSERT scan, UPDATE device)", "sqlalchemy/orm/session.py", "_flush"),
+         ("  before_request hooks (request id, control characters, locale)", "flask/app.py", "preprocess_request"),
+         ("  view api.checkin", "eventops/checkin/api.py", "checkin"),
+         ("    services.resolve (the look-up: one statement)", "eventops/checkin/services.py", "resolve"),
+         ("      of which: the pool checkout (its pre-ping)", "sqlalchemy/orm/scoping.py", "connection"),
+         ("    services.scan (the verdict and the INSERT)", "eventops/checkin/services.py", "scan"),
+         ("    result_json (the answer, translated)", "eventops/checkin/api.py", "result_json"),
+         ("    session.commit (COMMIT)", "sqlalchemy/orm/scoping.py", "commit"),
+         ("  after_request hooks (headers, cookies)", "flask/app.py", "process_response"),
          ("across the steps: psycopg waiting for the server", "psycopg/connection.py", "wait")]
 
 

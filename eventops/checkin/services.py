@@ -281,15 +281,23 @@ def resolve(slug, *, token=None, gate_ref=None, code=None, registration_id=None)
     row = db.session.connection().execute(statements.door(by), params).first()
     if row is None:
         return None
-    event = DoorEvent(*row[0:7])
-    device = DoorDevice(*row[7:10]) if row[7] is not None else None
-    gate = DoorGate(*row[10:12]) if row[10] is not None else None
-    return Door(event, device, gate, _found(event, row[12:]) if by else None)
+    event = DoorEvent(*row[:_DEVICE])
+    device = DoorDevice(*row[_DEVICE:_GATE]) if row[_DEVICE] is not None else None
+    gate = DoorGate(*row[_GATE:_BADGE]) if row[_GATE] is not None else None
+    return Door(event, device, gate, _found(event, row[_BADGE:]) if by else None)
+
+
+# where each part starts in a row of statements.door()
+_DEVICE = len(statements.EVENT)
+_GATE = _DEVICE + len(statements.DEVICE)
+_BADGE = _GATE + len(statements.GATE)
+_HOLDER = 2  # after the badge's event and revocation
+_STANDING = _HOLDER + len(statements.HOLDER)
 
 
 def _found(event, row) -> _Found:
     """The verdict so far from the look-up's badge part: (badge event, badge revoked at) + holder + standing."""
-    badge_event_id, revoked_at, holder, standing = row[0], row[1], row[2:9], row[9:12]
+    badge_event_id, revoked_at, holder, standing = row[0], row[1], row[_HOLDER:_STANDING], row[_STANDING:]
     if holder[0] is None:
         return _Found("invalid")
     if badge_event_id != event.id:
